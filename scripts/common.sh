@@ -1,0 +1,44 @@
+# Shared by scripts/*.sh: install missing Debian packages, configure and build.
+# Sourced, not run.
+
+# Packages needed to build Verdict and run its whole test suite.
+VERDICT_BUILD_PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates curl
+  libeigen3-dev libboost-math-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
+  libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus victoria-metrics
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# ensure_packages PKG... : apt-get installs whichever of PKG are not installed yet.
+ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "all ${#@} required Debian packages are installed"
+    return 0
+  fi
+  log "installing missing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # The prometheus package may try to start its service; nothing here relies on that,
+  # and the tests start their own instances on free ports.
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  log "installed: ${missing[*]}"
+}
+
+# build_verdict [BUILD_DIR] : configures (once) and builds everything.
+build_verdict() {
+  local dir="${1:-build}"
+  log "configuring CMake in ${dir}/"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  log "building with $(nproc) jobs (first build takes a few minutes)"
+  cmake --build "$dir" -j"$(nproc)"
+}

@@ -1,0 +1,20 @@
+// Small helpers for the JSON that `verdict` prints.
+#pragma once
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace verdict::cli {
+
+// JSON has no infinity or NaN: non-finite numbers are written as null.
+inline nlohmann::json NumberOrNull(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+// A two-number interval [lo, hi]; an infinite end is null.
+inline nlohmann::json IntervalJson(double lo, double hi) {
+  return nlohmann::json::array({NumberOrNull(lo), NumberOrNull(hi)});
+}
+
+}  // namespace verdict::cli
