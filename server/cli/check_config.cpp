@@ -1,11 +1,180 @@
-// Placeholder registration; replaced by the real command in its issue.
+// `verdict check-config`: validates an analysis config (a file, a preset or an
+// imported Kayenta config) and prints it resolved, with the final PromQL of
+// every metric for each side.
+//
+// Exit codes: 0 valid; 2 invalid (one line per error on stderr, each naming
+// the file, line and path) or a usage error.
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rules/describe.h"
+#include "rules/kayenta_import.h"
+#include "rules/parse.h"
+#include "rules/presets.h"
+#include "rules/render.h"
 #include "server/cli/command.h"
 
 namespace verdict::cli {
+namespace {
+
+constexpr const char* kCommand = "check-config";
+
+struct CheckConfigOptions {
+  std::string file;
+  std::string preset;
+  std::string kayenta;
+  std::vector<std::string> vars;
+  bool json = false;
+};
+
+// Prints every line of a multi-line error message as its own error line.
+int ReportLines(const std::string& message, bool json) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= message.size()) {
+    const size_t end = message.find('\n', start);
+    lines.push_back(message.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  for (const std::string& line : lines) ReportError(kCommand, line);
+  if (json) {
+    std::cout << nlohmann::json{{"valid", false}, {"errors", lines}}.dump(2) << "\n";
+  }
+  return kExitUsage;
+}
+
+int ReportParseErrors(const std::vector<rules::ConfigError>& errors, const std::string& source,
+                      bool json) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const rules::ConfigError& e : errors) {
+    ReportError(kCommand, e.ToString(source));
+    list.push_back({{"path", e.path},
+                    {"line", e.line},
+                    {"column", e.column},
+                    {"message", e.message},
+                    {"text", e.ToString(source)}});
+  }
+  if (json) std::cout << nlohmann::json{{"valid", false}, {"errors", list}}.dump(2) << "\n";
+  return kExitUsage;
+}
+
+nlohmann::json RenderedJson(const rules::Config& config,
+                            const std::vector<rules::RenderedMetric>& rendered) {
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < rendered.size(); ++i) {
+    const rules::MetricSpec& spec = config.metrics[i];
+    nlohmann::json m = {{"name", spec.name},
+                        {"kind", rules::MetricKindName(spec.kind)},
+                        {"mode", rules::ModeName(spec.effective_mode)},
+                        {"alpha", spec.alpha}};
+    nlohmann::json queries = nlohmann::json::object();
+    for (const auto& [role, q] : rendered[i].Queries()) {
+      nlohmann::json sides = nlohmann::json::object();
+      if (!q.control.empty()) sides["control"] = q.control;
+      if (!q.canary.empty()) sides["canary"] = q.canary;
+      queries[role] = sides;
+    }
+    m["queries"] = queries;
+    if (spec.kind == rules::MetricKind::kTraffic) {
+      m["expected_weight"] = rendered[i].expected_weight
+                                 ? nlohmann::json(*rendered[i].expected_weight)
+                                 : nlohmann::json(nullptr);
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+int Run(const CheckConfigOptions& opts) {
+  const int sources = !opts.file.empty() + !opts.preset.empty() + !opts.kayenta.empty();
+  if (sources != 1) {
+    return ReportError(kCommand, "give exactly one of FILE, --preset NAME or --kayenta FILE");
+  }
+  rules::Config config;
+  std::string source;
+  if (!opts.file.empty()) {
+    source = opts.file;
+    rules::ParseResult parsed = rules::LoadConfigFileCollect(opts.file);
+    if (!parsed.ok()) return ReportParseErrors(parsed.errors, source, opts.json);
+    config = std::move(parsed.config);
+  } else if (!opts.preset.empty()) {
+    source = "preset " + opts.preset;
+    StatusOr<rules::Config> preset = rules::Preset(opts.preset);
+    if (!preset.ok()) return ReportLines(preset.status().message(), opts.json);
+    config = std::move(*preset);
+  } else {
+    source = opts.kayenta;
+    StatusOr<rules::Config> imported = rules::LoadKayentaFile(opts.kayenta);
+    if (!imported.ok()) return ReportLines(imported.status().message(), opts.json);
+    config = std::move(*imported);
+  }
+
+  rules::Variables runtime;
+  for (const std::string& assignment : opts.vars) {
+    auto kv = rules::ParseVariableAssignment(assignment);
+    if (!kv.ok()) return ReportLines(kv.status().message(), opts.json);
+    if (!runtime.emplace(kv->first, kv->second).second) {
+      return ReportLines("--var " + kv->first + " is given more than once", opts.json);
+    }
+  }
+  StatusOr<rules::Variables> resolved = rules::ResolveVariables(config, runtime);
+  if (!resolved.ok()) return ReportLines(resolved.status().message(), opts.json);
+  auto rendered = rules::RenderAll(config, runtime, rules::MissingValue::kVerbatim);
+  if (!rendered.ok()) return ReportLines(rendered.status().message(), opts.json);
+
+  std::set<std::string> unset;
+  for (const rules::RenderedMetric& r : *rendered) {
+    unset.insert(r.unset_variables.begin(), r.unset_variables.end());
+  }
+  if (opts.json) {
+    nlohmann::json out = {{"valid", true},
+                          {"source", source},
+                          {"config", nlohmann::json::parse(rules::ConfigToJson(config))},
+                          {"variables", *resolved},
+                          {"unset_variables", unset},
+                          {"metrics", RenderedJson(config, *rendered)},
+                          {"notes", config.notes}};
+    std::cout << out.dump(2) << "\n";
+    return kExitPass;
+  }
+  std::cout << rules::DescribeConfig(config, &*rendered);
+  if (!unset.empty()) {
+    std::string list;
+    for (const std::string& v : unset) list += (list.empty() ? "" : ", ") + v;
+    std::cout << "note: no value yet for: " << list
+              << " (shown as {{ name }}; set with --var NAME=VALUE)\n";
+  }
+  std::cout << source << ": config is valid\n";
+  return kExitPass;
+}
+
+}  // namespace
 
 void AddCheckConfigCommand(CLI::App& app, Runner& run) {
-  CLI::App* cmd = app.add_subcommand("check-config", "(not implemented yet)");
-  cmd->callback([&run] { run = [] { return ReportError("check-config", "not implemented yet"); }; });
+  auto opts = std::make_shared<CheckConfigOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "check-config",
+      "Validate an analysis config (YAML/JSON file, built-in preset, or Kayenta canary config) "
+      "and print it resolved, with the final PromQL for each side. Exit 0 when valid, 2 with "
+      "one line per error otherwise.");
+  cmd->add_option("file", opts->file, "Config file (.yaml, .yml or .json)");
+  std::string presets;
+  for (const std::string& n : rules::PresetNames()) presets += (presets.empty() ? "" : ", ") + n;
+  cmd->add_option("--preset", opts->preset, "Use a built-in preset instead of a file: " + presets);
+  cmd->add_option("--kayenta", opts->kayenta, "Import a Kayenta canary config (JSON) file");
+  cmd->add_option("--var", opts->vars,
+                  "Set a template variable, KEY=VALUE (repeatable); values are escaped, never "
+                  "raw PromQL");
+  cmd->add_flag("--json", opts->json, "Print JSON instead of text");
+  cmd->callback([opts, &run] {
+    run = [opts] { return RunGuarded([opts] { return Run(*opts); }); };
+  });
 }
 
 }  // namespace verdict::cli

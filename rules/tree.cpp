@@ -1,0 +1,299 @@
+// The document tree: YAML/JSON loading, error sink, typed field readers.
+#include <cmath>
+#include <cstdio>
+#include <regex>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+#include "rules/tree_internal.h"
+
+namespace verdict::rules::detail {
+namespace {
+
+// YAML 1.2 core schema typing of a plain (unquoted) scalar.
+Json TypePlainScalar(const std::string& s) {
+  static const std::regex kInt("[-+]?[0-9]+");
+  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (std::regex_match(s, kInt)) {
+    try {
+      return static_cast<int64_t>(std::stoll(s));
+    } catch (const std::exception&) {
+      return std::stod(s);  // out of int64 range
+    }
+  }
+  if (std::regex_match(s, kFloat)) return std::stod(s);
+  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return HUGE_VAL;
+  if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -HUGE_VAL;
+  return s;
+}
+
+void Convert(const YAML::Node& node, const std::string& path, Json* out, LineMap* lines,
+             ErrorSink* errors) {
+  (*lines)[path] = node.Mark().line + 1;
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      *out = nullptr;
+      return;
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = node.Tag();
+      const bool quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
+      *out = quoted ? Json(node.Scalar()) : TypePlainScalar(node.Scalar());
+      return;
+    }
+    case YAML::NodeType::Sequence: {
+      *out = Json::array();
+      size_t i = 0;
+      for (const YAML::Node& item : node) {
+        Json child;
+        Convert(item, Index(path, i++), &child, lines, errors);
+        out->push_back(std::move(child));
+      }
+      return;
+    }
+    case YAML::NodeType::Map: {
+      *out = Json::object();
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) {
+          errors->AddAt(kv.first.Mark().line + 1, kv.first.Mark().column + 1,
+                        "keys must be plain strings");
+          continue;
+        }
+        const std::string key = kv.first.Scalar();
+        const std::string child_path = Child(path, key);
+        if (out->contains(key)) {
+          errors->AddAt(kv.first.Mark().line + 1, kv.first.Mark().column + 1,
+                        (path.empty() ? "" : path + ": ") + "duplicate key \"" + key + "\"");
+          continue;
+        }
+        Json child;
+        Convert(kv.second, child_path, &child, lines, errors);
+        (*out)[key] = std::move(child);
+        (*lines)[child_path] = kv.first.Mark().line + 1;
+      }
+      return;
+    }
+  }
+}
+
+bool LoadYaml(std::string_view text, Json* root, LineMap* lines, ErrorSink* errors) {
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    errors->AddAt(e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
+    return false;
+  } catch (const std::exception& e) {
+    errors->AddAt(0, 0, std::string("YAML syntax error: ") + e.what());
+    return false;
+  }
+  const size_t before = errors->size();
+  try {
+    Convert(doc, "", root, lines, errors);
+  } catch (const std::exception& e) {
+    errors->AddAt(0, 0, std::string("YAML error: ") + e.what());
+  }
+  return errors->size() == before;
+}
+
+// Reports duplicate keys, which nlohmann::json would otherwise silently merge.
+struct DuplicateKeyCheck {
+  std::vector<std::set<std::string>> open_objects;
+  std::vector<std::string> duplicates;
+
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Json::parse_event_t::object_end && !open_objects.empty()) {
+      open_objects.pop_back();
+    } else if (event == Json::parse_event_t::key && !open_objects.empty()) {
+      const std::string key = parsed.get<std::string>();
+      if (!open_objects.back().insert(key).second) duplicates.push_back(key);
+    }
+    return true;
+  }
+};
+
+bool LoadJson(std::string_view text, Json* root, ErrorSink* errors) {
+  DuplicateKeyCheck check;
+  try {
+    *root = Json::parse(text.begin(), text.end(),
+                        [&check](int d, Json::parse_event_t e, Json& p) { return check(d, e, p); });
+  } catch (const Json::parse_error& e) {
+    // Turn the byte offset into line:column.
+    int line = 1, column = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = e.what();
+    const size_t pos = what.find("syntax error");
+    errors->AddAt(line, column,
+                  "JSON syntax error: " + (pos == std::string::npos ? what : what.substr(pos)));
+    return false;
+  }
+  for (const std::string& key : check.duplicates) {
+    errors->AddAt(0, 0, "duplicate key \"" + key + "\"");
+  }
+  return check.duplicates.empty();
+}
+
+}  // namespace
+
+void ErrorSink::Add(const std::string& path, const std::string& message) {
+  ConfigError e;
+  e.path = path;
+  e.message = message;
+  if (lines_ != nullptr) {
+    std::string p = path;
+    while (true) {
+      auto it = lines_->find(p);
+      if (it != lines_->end()) {
+        e.line = it->second;
+        break;
+      }
+      if (p.empty()) break;
+      const size_t cut = p.find_last_of(".[");
+      p = cut == std::string::npos ? "" : p.substr(0, cut);
+    }
+  }
+  errors_.push_back(std::move(e));
+}
+
+void ErrorSink::AddAt(int line, int column, const std::string& message) {
+  ConfigError e;
+  e.message = message;
+  e.line = line;
+  e.column = column;
+  errors_.push_back(std::move(e));
+}
+
+bool LoadTree(std::string_view text, Format format, Json* root, LineMap* lines, ErrorSink* errors) {
+  if (format == Format::kAuto) {
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    format = first != std::string_view::npos && text[first] == '{' ? Format::kJson : Format::kYaml;
+  }
+  const bool ok =
+      format == Format::kJson ? LoadJson(text, root, errors) : LoadYaml(text, root, lines, errors);
+  if (!ok) return false;
+  if (root->is_null()) {
+    errors->AddAt(0, 0, "the config is empty");
+    return false;
+  }
+  if (!root->is_object()) {
+    errors->AddAt(1, 0, "the config must be a mapping (an object) at the top level");
+    return false;
+  }
+  return true;
+}
+
+std::string Child(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+std::string Index(const std::string& parent, size_t i) {
+  return parent + "[" + std::to_string(i) + "]";
+}
+
+std::string ScalarToText(const Json& node) {
+  if (node.is_string()) return node.get<std::string>();
+  if (node.is_boolean()) return node.get<bool>() ? "true" : "false";
+  if (node.is_number_integer()) return std::to_string(node.get<int64_t>());
+  if (node.is_number_unsigned()) return std::to_string(node.get<uint64_t>());
+  if (node.is_number()) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", node.get<double>());
+    return buf;
+  }
+  return node.dump();
+}
+
+std::string Describe(const Json& node) {
+  if (node.is_string()) return "string \"" + node.get<std::string>() + "\"";
+  if (node.is_null()) return "null";
+  if (node.is_boolean()) return node.get<bool>() ? "true" : "false";
+  if (node.is_number()) return "number " + ScalarToText(node);
+  if (node.is_array()) return "a list";
+  return "a mapping";
+}
+
+Fields::Fields(const Json& object, std::string path, ErrorSink* errors)
+    : object_(object), path_(std::move(path)), errors_(errors) {}
+
+bool Fields::Has(std::string_view key) const {
+  const std::string k(key);
+  return object_.is_object() && object_.contains(k) && !object_.at(k).is_null();
+}
+
+const Json* Fields::Raw(std::string_view key) {
+  known_.insert(std::string(key));
+  if (!Has(key)) return nullptr;
+  return &object_.at(std::string(key));
+}
+
+std::optional<std::string> Fields::String(std::string_view key) {
+  const Json* n = Raw(key);
+  if (n == nullptr || n->is_null()) return std::nullopt;
+  if (!n->is_string()) {
+    errors_->Add(PathOf(key), "expected a string, got " + Describe(*n));
+    return std::nullopt;
+  }
+  return n->get<std::string>();
+}
+
+std::optional<double> Fields::Number(std::string_view key) {
+  const Json* n = Raw(key);
+  if (n == nullptr || n->is_null()) return std::nullopt;
+  if (!n->is_number() || !std::isfinite(n->get<double>())) {
+    errors_->Add(PathOf(key), "expected a finite number, got " + Describe(*n));
+    return std::nullopt;
+  }
+  return n->get<double>();
+}
+
+std::optional<int64_t> Fields::Integer(std::string_view key) {
+  const Json* n = Raw(key);
+  if (n == nullptr || n->is_null()) return std::nullopt;
+  if (!n->is_number_integer()) {
+    errors_->Add(PathOf(key), "expected a whole number, got " + Describe(*n));
+    return std::nullopt;
+  }
+  return n->get<int64_t>();
+}
+
+std::optional<bool> Fields::Bool(std::string_view key) {
+  const Json* n = Raw(key);
+  if (n == nullptr || n->is_null()) return std::nullopt;
+  if (!n->is_boolean()) {
+    errors_->Add(PathOf(key), "expected true or false, got " + Describe(*n));
+    return std::nullopt;
+  }
+  return n->get<bool>();
+}
+
+std::optional<std::string> Fields::ScalarText(std::string_view key) {
+  const Json* n = Raw(key);
+  if (n == nullptr || n->is_null()) return std::nullopt;
+  if (n->is_object() || n->is_array()) {
+    errors_->Add(PathOf(key), "expected a single value, got " + Describe(*n));
+    return std::nullopt;
+  }
+  return ScalarToText(*n);
+}
+
+void Fields::RejectUnknown() {
+  if (!object_.is_object()) return;
+  for (const auto& [key, value] : object_.items()) {
+    if (known_.count(key) == 0) errors_->Add(PathOf(key), "unknown field");
+  }
+}
+
+}  // namespace verdict::rules::detail
