@@ -127,6 +127,16 @@ void DescribeMetric(std::ostringstream& out, size_t i, const MetricSpec& m,
     for (const std::string& g : m.groups) out << " " << g;
   }
   out << "\n";
+  if (m.effective_mode == Mode::kKayenta) {
+    const KayentaOptions& k = m.kayenta;
+    out << "     kayenta: nan " << NanStrategyName(k.nan_strategy) << ", effect size "
+        << EffectMeasureName(k.effect_size.measure) << " allowed +" << Num(k.effect_size.allowed_increase)
+        << "/-" << Num(k.effect_size.allowed_decrease) << " critical +"
+        << Num(k.effect_size.critical_increase) << "/-" << Num(k.effect_size.critical_decrease)
+        << ", outliers " << OutlierStrategyName(k.outlier_strategy) << " (factor "
+        << Num(k.outlier_factor) << ")" << (k.must_have_data ? ", must have data" : "")
+        << (k.muted ? ", muted" : "") << "\n";
+  }
   if (r == nullptr) return;
   for (const auto& [role, q] : r->Queries()) {
     if (!q.control.empty()) out << "     " << role << " (control): " << q.control << "\n";

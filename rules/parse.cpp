@@ -1,5 +1,6 @@
 #include "rules/parse.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -42,6 +43,9 @@ ParseResult ParseConfigCollect(std::string_view text, Format format) {
     result.config = detail::ReadConfig(root, &errors);
   }
   result.errors = errors.Take();
+  // Report in document order where lines are known (discovery order otherwise).
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
   return result;
 }
 

@@ -1,6 +1,5 @@
 // The document tree: YAML/JSON loading, error sink, typed field readers.
 #include <cmath>
-#include <cstdio>
 #include <regex>
 #include <utility>
 
@@ -209,9 +208,14 @@ std::string ScalarToText(const Json& node) {
   if (node.is_number_integer()) return std::to_string(node.get<int64_t>());
   if (node.is_number_unsigned()) return std::to_string(node.get<uint64_t>());
   if (node.is_number()) {
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.17g", node.get<double>());
-    return buf;
+    // Whole numbers without ".0"; others in the shortest form that round-trips.
+    const double v = node.get<double>();
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+      return std::to_string(static_cast<int64_t>(v));
+    }
+    return node.dump();
   }
   return node.dump();
 }

@@ -44,14 +44,14 @@ int ReportLines(const std::string& message, bool json) {
   }
   for (const std::string& line : lines) ReportError(kCommand, line);
   if (json) {
-    std::cout << nlohmann::json{{"valid", false}, {"errors", lines}}.dump(2) << "\n";
+    std::cout << nlohmann::ordered_json{{"valid", false}, {"errors", lines}}.dump(2) << "\n";
   }
   return kExitUsage;
 }
 
 int ReportParseErrors(const std::vector<rules::ConfigError>& errors, const std::string& source,
                       bool json) {
-  nlohmann::json list = nlohmann::json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const rules::ConfigError& e : errors) {
     ReportError(kCommand, e.ToString(source));
     list.push_back({{"path", e.path},
@@ -60,22 +60,22 @@ int ReportParseErrors(const std::vector<rules::ConfigError>& errors, const std::
                     {"message", e.message},
                     {"text", e.ToString(source)}});
   }
-  if (json) std::cout << nlohmann::json{{"valid", false}, {"errors", list}}.dump(2) << "\n";
+  if (json) std::cout << nlohmann::ordered_json{{"valid", false}, {"errors", list}}.dump(2) << "\n";
   return kExitUsage;
 }
 
-nlohmann::json RenderedJson(const rules::Config& config,
+nlohmann::ordered_json RenderedJson(const rules::Config& config,
                             const std::vector<rules::RenderedMetric>& rendered) {
-  nlohmann::json out = nlohmann::json::array();
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (size_t i = 0; i < rendered.size(); ++i) {
     const rules::MetricSpec& spec = config.metrics[i];
-    nlohmann::json m = {{"name", spec.name},
+    nlohmann::ordered_json m = {{"name", spec.name},
                         {"kind", rules::MetricKindName(spec.kind)},
                         {"mode", rules::ModeName(spec.effective_mode)},
                         {"alpha", spec.alpha}};
-    nlohmann::json queries = nlohmann::json::object();
+    nlohmann::ordered_json queries = nlohmann::ordered_json::object();
     for (const auto& [role, q] : rendered[i].Queries()) {
-      nlohmann::json sides = nlohmann::json::object();
+      nlohmann::ordered_json sides = nlohmann::ordered_json::object();
       if (!q.control.empty()) sides["control"] = q.control;
       if (!q.canary.empty()) sides["canary"] = q.canary;
       queries[role] = sides;
@@ -83,8 +83,8 @@ nlohmann::json RenderedJson(const rules::Config& config,
     m["queries"] = queries;
     if (spec.kind == rules::MetricKind::kTraffic) {
       m["expected_weight"] = rendered[i].expected_weight
-                                 ? nlohmann::json(*rendered[i].expected_weight)
-                                 : nlohmann::json(nullptr);
+                                 ? nlohmann::ordered_json(*rendered[i].expected_weight)
+                                 : nlohmann::ordered_json(nullptr);
     }
     out.push_back(m);
   }
@@ -133,9 +133,9 @@ int Run(const CheckConfigOptions& opts) {
     unset.insert(r.unset_variables.begin(), r.unset_variables.end());
   }
   if (opts.json) {
-    nlohmann::json out = {{"valid", true},
+    nlohmann::ordered_json out = {{"valid", true},
                           {"source", source},
-                          {"config", nlohmann::json::parse(rules::ConfigToJson(config))},
+                          {"config", nlohmann::ordered_json::parse(rules::ConfigToJson(config))},
                           {"variables", *resolved},
                           {"unset_variables", unset},
                           {"metrics", RenderedJson(config, *rendered)},
