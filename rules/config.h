@@ -74,7 +74,7 @@ struct Margin {
 
 // Options that only the Kayenta-compatible mode reads. They mirror Kayenta's
 // analysisConfigurations.canary block (docs/configuration.md "Kayenta import").
-enum class NanStrategy { kRemove, kReplace };  // "remove" (default) | "replace" (NaN -> 0)
+enum class NanStrategy { kRemove, kReplace };    // "remove" (default) | "replace" (NaN -> 0)
 enum class EffectMeasure { kMeanRatio, kCles };  // "meanRatio" (default) | "cles"
 enum class OutlierStrategy { kKeep, kRemove };   // "keep" (default) | "remove" (IQR)
 
@@ -109,8 +109,8 @@ struct KayentaOptions {
 // PromQL (rate(), avg(), ...) but must aggregate to ONE series per side; more
 // than one returned series is a data error the source reports.
 struct MetricSpec {
-  std::string name;         // required, unique, 1-128 printable characters
-  std::string description;  // default ""
+  std::string name;                      // required, unique, 1-128 printable characters
+  std::string description;               // default ""
   MetricKind kind = MetricKind::kRatio;  // required
 
   // ratio: `bad` events out of `total` events, both rendered per side.
@@ -151,9 +151,9 @@ struct MetricSpec {
   // side (ratio, traffic), observations per side (latency), samples per side
   // (series), canary samples (threshold).
   int64_t min_data = 0;
-  double alpha_share = 1.0;    // default 1, > 0: Bonferroni weight of this metric
-  std::optional<Mode> mode;    // default: the config's mode
-  KayentaOptions kayenta;      // read only in Kayenta mode
+  double alpha_share = 1.0;  // default 1, > 0: Bonferroni weight of this metric
+  std::optional<Mode> mode;  // default: the config's mode
+  KayentaOptions kayenta;    // read only in Kayenta mode
 
   // Filled by the parser, not read from the schema:
   Mode effective_mode = Mode::kSequential;  // mode.value_or(config.mode)
@@ -162,8 +162,14 @@ struct MetricSpec {
   double alpha = 0.05;
 };
 
-// Scoring thresholds on the 0-100 score (Kayenta style). The score is the
-// weighted percentage of passing metrics; below `marginal` the canary fails.
+// Scoring thresholds on the 0-100 score (Kayenta style); below `marginal`
+// the canary fails (DESIGN.md "The overall verdict"). The score is the
+// weighted percentage of passing metrics (muted Kayenta metrics left out):
+//   - no group_weights: 100 * sum(weight of passing metrics) / sum(weight);
+//   - with group_weights (Kayenta's WeightedSumScorer): each group scores the
+//     weighted percentage of its metrics that pass; groups without a weight
+//     share 100 - sum(group_weights) equally; score = sum(group weight *
+//     group score) / 100. A metric in several groups counts in each.
 struct Thresholds {
   double pass = 95.0;      // default 95
   double marginal = 75.0;  // default 75; 0 <= marginal <= pass <= 100
@@ -183,9 +189,9 @@ struct Selectors {
 };
 
 struct Config {
-  int version = 1;          // schema version; only 1 exists
-  std::string name;         // default ""; presets set their own name
-  std::string description;  // default ""
+  int version = 1;                // schema version; only 1 exists
+  std::string name;               // default ""; presets set their own name
+  std::string description;        // default ""
   Mode mode = Mode::kSequential;  // default sequential
   // Family-wise false-positive budget for the whole canary, in (0, 0.5];
   // default 0.05; split across metrics by alpha_share (MetricSpec::alpha).

@@ -30,16 +30,15 @@ void ReadDuration(Fields& f, const char* key, int64_t max_ms, const char* max_te
   }
 }
 
-void ReadThresholds(const Json& node, const std::string& path, Thresholds* out,
-                    ErrorSink* errors) {
+void ReadThresholds(const Json& node, const std::string& path, Thresholds* out, ErrorSink* errors) {
   if (!node.is_object()) {
     errors->Add(path, "expected a mapping with pass and marginal, got " + Describe(node));
     return;
   }
   Fields f(node, path, errors);
   bool ok = true;
-  for (auto [key, dst] : {std::pair<const char*, double*>{"pass", &out->pass},
-                          {"marginal", &out->marginal}}) {
+  for (auto [key, dst] :
+       {std::pair<const char*, double*>{"pass", &out->pass}, {"marginal", &out->marginal}}) {
     if (auto v = f.Number(key)) {
       if (*v < 0 || *v > 100) {
         errors->Add(f.PathOf(key), "must be in [0, 100], got " + ScalarToText(*v));
@@ -58,8 +57,8 @@ void ReadThresholds(const Json& node, const std::string& path, Thresholds* out,
 
 void ReadVariables(const Json& node, const std::string& path, Config* config, ErrorSink* errors) {
   if (!node.is_object()) {
-    errors->Add(path, "expected a mapping of variable names to default values, got " +
-                          Describe(node));
+    errors->Add(path,
+                "expected a mapping of variable names to default values, got " + Describe(node));
     return;
   }
   for (const auto& [name, value] : node.items()) {
@@ -81,8 +80,7 @@ void ReadVariables(const Json& node, const std::string& path, Config* config, Er
 
 void ReadSelectors(const Json& node, const std::string& path, Config* config, ErrorSink* errors) {
   if (!node.is_object()) {
-    errors->Add(path, "expected a mapping with common, control and canary, got " +
-                          Describe(node));
+    errors->Add(path, "expected a mapping with common, control and canary, got " + Describe(node));
     return;
   }
   Fields f(node, path, errors);
@@ -164,12 +162,16 @@ Config ReadConfig(const Json& root, ErrorSink* errors) {
   if (auto s = f.String("name")) config.name = *s;
   if (auto s = f.String("description")) config.description = *s;
   if (auto s = f.String("mode")) {
-    if (auto m = ParseMode(*s)) config.mode = *m;
-    else errors->Add("mode", "unknown mode \"" + *s + "\" (expected sequential, fixed or kayenta)");
+    if (auto m = ParseMode(*s))
+      config.mode = *m;
+    else
+      errors->Add("mode", "unknown mode \"" + *s + "\" (expected sequential, fixed or kayenta)");
   }
   if (auto a = f.Number("alpha")) {
-    if (*a > 0 && *a <= 0.5) config.alpha = *a;
-    else errors->Add("alpha", "must be in (0, 0.5], got " + ScalarToText(*a));
+    if (*a > 0 && *a <= 0.5)
+      config.alpha = *a;
+    else
+      errors->Add("alpha", "must be in (0, 0.5], got " + ScalarToText(*a));
   }
   ReadDuration(f, "step", 3600 * kSecond, "1h", &config.step, errors);
   ReadDuration(f, "interval", 24 * 3600 * kSecond, "24h", &config.interval, errors);

@@ -1,9 +1,8 @@
 #include "rules/describe.h"
 
 #include <cstdio>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "rules/duration.h"
 
@@ -18,9 +17,7 @@ std::string Num(double v) {
   return buf;
 }
 
-OJson MarginJson(const Margin& m) {
-  return m.relative() ? OJson(m.ToString()) : OJson(m.value);
-}
+OJson MarginJson(const Margin& m) { return m.relative() ? OJson(m.ToString()) : OJson(m.value); }
 
 OJson KayentaJson(const KayentaOptions& k) {
   OJson j;
@@ -97,8 +94,8 @@ void DescribeMetric(std::ostringstream& out, size_t i, const MetricSpec& m,
   if (m.kind == MetricKind::kLatency) {
     out << "     judged:";
     for (double q : m.quantiles) out << " p" << Num(q * 100);
-    if (m.slo_ms) out << (m.quantiles.empty() ? "" : ",") << " share above " << Num(*m.slo_ms)
-                      << " ms";
+    if (m.slo_ms)
+      out << (m.quantiles.empty() ? "" : ",") << " share above " << Num(*m.slo_ms) << " ms";
     out << " (histogram le in " << LatencyUnitName(m.unit) << ")\n";
   }
   if (m.kind == MetricKind::kThreshold) {
@@ -130,12 +127,12 @@ void DescribeMetric(std::ostringstream& out, size_t i, const MetricSpec& m,
   if (m.effective_mode == Mode::kKayenta) {
     const KayentaOptions& k = m.kayenta;
     out << "     kayenta: nan " << NanStrategyName(k.nan_strategy) << ", effect size "
-        << EffectMeasureName(k.effect_size.measure) << " allowed +" << Num(k.effect_size.allowed_increase)
-        << "/-" << Num(k.effect_size.allowed_decrease) << " critical +"
-        << Num(k.effect_size.critical_increase) << "/-" << Num(k.effect_size.critical_decrease)
-        << ", outliers " << OutlierStrategyName(k.outlier_strategy) << " (factor "
-        << Num(k.outlier_factor) << ")" << (k.must_have_data ? ", must have data" : "")
-        << (k.muted ? ", muted" : "") << "\n";
+        << EffectMeasureName(k.effect_size.measure) << " allowed +"
+        << Num(k.effect_size.allowed_increase) << "/-" << Num(k.effect_size.allowed_decrease)
+        << " critical +" << Num(k.effect_size.critical_increase) << "/-"
+        << Num(k.effect_size.critical_decrease) << ", outliers "
+        << OutlierStrategyName(k.outlier_strategy) << " (factor " << Num(k.outlier_factor) << ")"
+        << (k.must_have_data ? ", must have data" : "") << (k.muted ? ", muted" : "") << "\n";
   }
   if (r == nullptr) return;
   for (const auto& [role, q] : r->Queries()) {
@@ -175,8 +172,8 @@ std::string DescribeConfig(const Config& c, const std::vector<RenderedMetric>* r
   std::ostringstream out;
   out << "config " << (c.name.empty() ? "(unnamed)" : "\"" + c.name + "\"") << "\n";
   if (!c.description.empty()) out << "  " << c.description << "\n";
-  out << "  mode " << ModeName(c.mode) << ", alpha " << Num(c.alpha) << " over "
-      << c.metrics.size() << " metric(s), step " << FormatDuration(c.step) << ", interval "
+  out << "  mode " << ModeName(c.mode) << ", alpha " << Num(c.alpha) << " over " << c.metrics.size()
+      << " metric(s), step " << FormatDuration(c.step) << ", interval "
       << FormatDuration(c.interval) << "\n";
   out << "  score thresholds: pass " << Num(c.thresholds.pass) << ", marginal "
       << Num(c.thresholds.marginal) << "\n";

@@ -97,8 +97,9 @@ std::string QueryTemplate(const Json& query, const Json& templates, const std::s
     }
   }
   if (filter.empty()) {
-    errors->Add(path, "no customInlineTemplate or customFilterTemplate; queries built from "
-                      "resourceType (gce_instance, aws_ec2_instance) cannot be imported");
+    errors->Add(path,
+                "no customInlineTemplate or customFilterTemplate; queries built from "
+                "resourceType (gce_instance, aws_ec2_instance) cannot be imported");
     return "";
   }
   std::string promql;
@@ -108,8 +109,9 @@ std::string QueryTemplate(const Json& query, const Json& templates, const std::s
     // Kayenta's default query: avg(metricName{filter,labelBindings}) by (groupByFields).
     const std::string metric = StringAt(query, "metricName");
     if (metric.empty()) {
-      errors->Add(Child(path, "metricName"), "required when the template is a label filter "
-                                             "rather than \"PromQL:...\"");
+      errors->Add(Child(path, "metricName"),
+                  "required when the template is a label filter "
+                  "rather than \"PromQL:...\"");
       return "";
     }
     std::string matchers = filter;
@@ -166,7 +168,8 @@ void ConvertAnalysis(const Json& canary, const std::string& path, Json* metric,
   k["must_have_data"] = flag("mustHaveData");
   k["muted"] = flag("muted");
 
-  const Json& es = c.contains("effectSize") && c["effectSize"].is_object() ? c["effectSize"] : empty;
+  const Json& es =
+      c.contains("effectSize") && c["effectSize"].is_object() ? c["effectSize"] : empty;
   const std::string measure = StringAt(es, "measure") == "cles" ? "cles" : "meanRatio";
   const double def = measure == "cles" ? 0.5 : 1.0;
   auto number = [&es, def](const char* key) {
@@ -197,13 +200,14 @@ void ConvertAnalysis(const Json& canary, const std::string& path, Json* metric,
 void ConvertClassifier(const Json& root, const std::set<std::string>& used_groups, Json* out,
                        std::vector<std::string>* notes) {
   const Json empty = Json::object();
-  const Json& cl = root.contains("classifier") && root["classifier"].is_object()
-                       ? root["classifier"] : empty;
+  const Json& cl =
+      root.contains("classifier") && root["classifier"].is_object() ? root["classifier"] : empty;
   if (cl.contains("groupWeights") && cl["groupWeights"].is_object()) {
     Json weights = Json::object();
     for (const auto& [group, w] : cl["groupWeights"].items()) {
       if (used_groups.count(group) == 0) {
-        notes->push_back("classifier.groupWeights." + group + ": no metric is in this group; "
+        notes->push_back("classifier.groupWeights." + group +
+                         ": no metric is in this group; "
                          "dropped");
         continue;
       }
@@ -218,8 +222,9 @@ void ConvertClassifier(const Json& root, const std::set<std::string>& used_group
     }
     (*out)["thresholds"] = t;
   } else {
-    notes->push_back("classifier.scoreThresholds is absent (Kayenta takes it from the request); "
-                     "using pass 95, marginal 75");
+    notes->push_back(
+        "classifier.scoreThresholds is absent (Kayenta takes it from the request); "
+        "using pass 95, marginal 75");
   }
 }
 
@@ -285,8 +290,9 @@ StatusOr<Config> ImportKayentaConfig(std::string_view json_text, std::string_vie
   for (const std::string& v : vars) variables[v] = nullptr;
   out["variables"] = variables;
   ConvertClassifier(root, used_groups, &out, &notes);
-  notes.push_back("the control and canary variables take Kayenta's controlScope and "
-                  "experimentScope; ${scope} became {{ version }}");
+  notes.push_back(
+      "the control and canary variables take Kayenta's controlScope and "
+      "experimentScope; ${scope} became {{ version }}");
 
   Config config = detail::ReadConfig(out, &errors);
   if (!errors.empty()) return InvalidArgumentError(FormatConfigErrors(errors.Take(), source));

@@ -6,7 +6,8 @@
 //   metrics[].query (type prometheus)
 //     customInlineTemplate "PromQL:<q>"   -> query <q>
 //     customFilterTemplate <name>         -> templates[<name>], same rules
-//     a filter without "PromQL:"          -> avg(<metricName>{<filter>,<labelBindings>}) by (<groupByFields>)
+//     a filter without "PromQL:"          -> avg(<metricName>{<filter>,<labelBindings>}) by
+//     (<groupByFields>)
 //     ${scope} -> {{ version }} (the side's scope: control / canary),
 //     ${location} -> {{ location }}, ${project} -> {{ project }},
 //     ${resourceType} -> {{ resource_type }}, ${other} -> {{ other }};

@@ -19,12 +19,19 @@ struct KindField {
   const char* key;
   unsigned kinds;
 };
-constexpr KindField kKindFields[] = {
-    {"bad", kR},       {"total", kR},         {"query", kL | kS | kT | kF},
-    {"control_query", kS}, {"canary_query", kS}, {"quantiles", kL},
-    {"slo_ms", kL},    {"unit", kL},          {"min", kT},
-    {"max", kT},       {"expected_weight", kF}, {"direction", kR | kL | kS | kF},
-    {"margin", kR | kL | kS | kF}};
+constexpr KindField kKindFields[] = {{"bad", kR},
+                                     {"total", kR},
+                                     {"query", kL | kS | kT | kF},
+                                     {"control_query", kS},
+                                     {"canary_query", kS},
+                                     {"quantiles", kL},
+                                     {"slo_ms", kL},
+                                     {"unit", kL},
+                                     {"min", kT},
+                                     {"max", kT},
+                                     {"expected_weight", kF},
+                                     {"direction", kR | kL | kS | kF},
+                                     {"margin", kR | kL | kS | kF}};
 
 std::string KindsText(unsigned mask) {
   std::vector<std::string> names;
@@ -141,8 +148,8 @@ void ReadThreshold(Fields& f, MetricSpec* out, ErrorSink* errors) {
   if (!f.Has("min") && !f.Has("max")) {
     errors->Add(f.path(), "threshold metrics need min, max or both");
   } else if (out->min && out->max && *out->min > *out->max) {
-    errors->Add(f.PathOf("min"), "min " + ScalarToText(*out->min) + " is above max " +
-                                     ScalarToText(*out->max));
+    errors->Add(f.PathOf("min"),
+                "min " + ScalarToText(*out->min) + " is above max " + ScalarToText(*out->max));
   }
 }
 
@@ -155,8 +162,10 @@ void ReadExpectedWeight(Fields& f, const Config& config, MetricSpec* out, ErrorS
     std::smatch m;
     const std::string text = node->get<std::string>();
     if (!std::regex_match(text, m, kVar)) {
-      errors->Add(path, "expected a percentage in (0, 100) or one variable like "
-                        "\"{{ canary_weight }}\", got " + Describe(*node));
+      errors->Add(path,
+                  "expected a percentage in (0, 100) or one variable like "
+                  "\"{{ canary_weight }}\", got " +
+                      Describe(*node));
     } else if (config.variables.count(m[1]) == 0 || IsSettableBuiltin(m[1].str())) {
       errors->Add(path, "{{ " + m[1].str() + " }} must be a variable declared under variables");
     } else {
@@ -200,23 +209,28 @@ void ReadKayenta(const Json& node, const std::string& path, KayentaOptions* out,
   }
   Fields f(node, path, errors);
   if (auto s = f.String("nan_strategy")) {
-    if (auto v = ParseNanStrategy(*s)) out->nan_strategy = *v;
-    else errors->Add(f.PathOf("nan_strategy"), "expected remove or replace, got \"" + *s + "\"");
+    if (auto v = ParseNanStrategy(*s))
+      out->nan_strategy = *v;
+    else
+      errors->Add(f.PathOf("nan_strategy"), "expected remove or replace, got \"" + *s + "\"");
   }
   if (auto b = f.Bool("must_have_data")) out->must_have_data = *b;
   if (auto b = f.Bool("muted")) out->muted = *b;
   if (const Json* es = f.Raw("effect_size"); es != nullptr && es->is_object()) {
     Fields e(*es, f.PathOf("effect_size"), errors);
     if (auto s = e.String("measure")) {
-      if (auto v = ParseEffectMeasure(*s)) out->effect_size.measure = *v;
-      else errors->Add(e.PathOf("measure"), "expected meanRatio or cles, got \"" + *s + "\"");
+      if (auto v = ParseEffectMeasure(*s))
+        out->effect_size.measure = *v;
+      else
+        errors->Add(e.PathOf("measure"), "expected meanRatio or cles, got \"" + *s + "\"");
     }
     const double def = out->effect_size.measure == EffectMeasure::kCles ? 0.5 : 1.0;
     KayentaEffectSize& x = out->effect_size;
-    for (auto [key, dst] : {std::pair<const char*, double*>{"allowed_increase", &x.allowed_increase},
-                            {"allowed_decrease", &x.allowed_decrease},
-                            {"critical_increase", &x.critical_increase},
-                            {"critical_decrease", &x.critical_decrease}}) {
+    for (auto [key, dst] :
+         {std::pair<const char*, double*>{"allowed_increase", &x.allowed_increase},
+          {"allowed_decrease", &x.allowed_decrease},
+          {"critical_increase", &x.critical_increase},
+          {"critical_decrease", &x.critical_decrease}}) {
       const std::optional<double> v = e.Number(key);
       if (v && *v < 0) errors->Add(e.PathOf(key), "must be >= 0");
       *dst = v.value_or(def);
@@ -228,12 +242,16 @@ void ReadKayenta(const Json& node, const std::string& path, KayentaOptions* out,
   if (const Json* o = f.Raw("outliers"); o != nullptr && o->is_object()) {
     Fields of(*o, f.PathOf("outliers"), errors);
     if (auto s = of.String("strategy")) {
-      if (auto v = ParseOutlierStrategy(*s)) out->outlier_strategy = *v;
-      else errors->Add(of.PathOf("strategy"), "expected keep or remove, got \"" + *s + "\"");
+      if (auto v = ParseOutlierStrategy(*s))
+        out->outlier_strategy = *v;
+      else
+        errors->Add(of.PathOf("strategy"), "expected keep or remove, got \"" + *s + "\"");
     }
     if (auto v = of.Number("factor")) {
-      if (*v > 0) out->outlier_factor = *v;
-      else errors->Add(of.PathOf("factor"), "must be > 0");
+      if (*v > 0)
+        out->outlier_factor = *v;
+      else
+        errors->Add(of.PathOf("factor"), "must be > 0");
     }
     of.RejectUnknown();
   } else if (o != nullptr && !o->is_null()) {
@@ -263,9 +281,9 @@ void ReadQueries(Fields& f, const Config& config, MetricSpec* out, ErrorSink* er
         errors->Add(f.PathOf("query"),
                     "required for series metrics (or control_query and canary_query)");
       } else if (!q && c != k) {
-        errors->Add(f.PathOf(c ? "canary_query" : "control_query"),
-                    std::string("required when ") + (c ? "control_query" : "canary_query") +
-                        " is given");
+        errors->Add(
+            f.PathOf(c ? "canary_query" : "control_query"),
+            std::string("required when ") + (c ? "control_query" : "canary_query") + " is given");
       }
       return;
     }
@@ -317,9 +335,11 @@ void ReadMetric(const Json& node, const std::string& path, const Config& config,
     }
   }
   if (auto d = f.String("direction")) {
-    if (auto v = ParseDirection(*d)) out->direction = *v;
-    else errors->Add(f.PathOf("direction"),
-                     "unknown direction \"" + *d + "\" (expected increase, decrease or either)");
+    if (auto v = ParseDirection(*d))
+      out->direction = *v;
+    else
+      errors->Add(f.PathOf("direction"),
+                  "unknown direction \"" + *d + "\" (expected increase, decrease or either)");
   }
   ReadMargin(f, out, errors);
   if (kind) {
@@ -331,22 +351,30 @@ void ReadMetric(const Json& node, const std::string& path, const Config& config,
   if (auto b = f.Bool("critical")) out->critical = *b;
   if (auto b = f.Bool("required")) out->required = *b;
   if (auto w = f.Number("weight")) {
-    if (*w >= 0) out->weight = *w;
-    else errors->Add(f.PathOf("weight"), "must be >= 0, got " + ScalarToText(*w));
+    if (*w >= 0)
+      out->weight = *w;
+    else
+      errors->Add(f.PathOf("weight"), "must be >= 0, got " + ScalarToText(*w));
   }
   ReadGroups(f, out, errors);
   if (auto n = f.Integer("min_data")) {
-    if (*n >= 0) out->min_data = *n;
-    else errors->Add(f.PathOf("min_data"), "must be >= 0, got " + std::to_string(*n));
+    if (*n >= 0)
+      out->min_data = *n;
+    else
+      errors->Add(f.PathOf("min_data"), "must be >= 0, got " + std::to_string(*n));
   }
   if (auto a = f.Number("alpha_share")) {
-    if (*a > 0) out->alpha_share = *a;
-    else errors->Add(f.PathOf("alpha_share"), "must be > 0, got " + ScalarToText(*a));
+    if (*a > 0)
+      out->alpha_share = *a;
+    else
+      errors->Add(f.PathOf("alpha_share"), "must be > 0, got " + ScalarToText(*a));
   }
   if (auto m = f.String("mode")) {
-    if (auto v = ParseMode(*m)) out->mode = *v;
-    else errors->Add(f.PathOf("mode"),
-                     "unknown mode \"" + *m + "\" (expected sequential, fixed or kayenta)");
+    if (auto v = ParseMode(*m))
+      out->mode = *v;
+    else
+      errors->Add(f.PathOf("mode"),
+                  "unknown mode \"" + *m + "\" (expected sequential, fixed or kayenta)");
   }
   if (const Json* k = f.Raw("kayenta"); k != nullptr && !k->is_null()) {
     ReadKayenta(*k, f.PathOf("kayenta"), &out->kayenta, errors);

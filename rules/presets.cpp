@@ -108,8 +108,7 @@ StatusOr<Config> Preset(std::string_view name) {
   if (yaml.empty()) {
     std::string list;
     for (const std::string& n : PresetNames()) list += (list.empty() ? "" : ", ") + n;
-    return NotFoundError("unknown preset \"" + std::string(name) + "\" (available: " + list +
-                         ")");
+    return NotFoundError("unknown preset \"" + std::string(name) + "\" (available: " + list + ")");
   }
   return ParseConfig(yaml, Format::kYaml, "preset " + std::string(name));
 }

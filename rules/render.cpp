@@ -95,8 +95,8 @@ class SideRenderer {
 
   // Renders Selectors into the value of {{ selector }}.
   Status Init() {
-    const std::string& own = side_ == Side::kControl ? config_.selectors.control
-                                                     : config_.selectors.canary;
+    const std::string& own =
+        side_ == Side::kControl ? config_.selectors.control : config_.selectors.canary;
     const std::vector<std::pair<std::string, const std::string*>> sources = {
         {"selectors.common", &config_.selectors.common},
         {std::string("selectors.") + SideName(side_), &own}};
@@ -117,8 +117,12 @@ class SideRenderer {
     StatusOr<std::string> out = RenderTemplate(
         *parsed, [this](const std::string& name) { return Lookup(name); }, missing_);
     if (!out.ok()) {
-      return InvalidArgumentError(path + ": " + out.status().message() +
-                                  " (set it with a run-time variable or a default under variables)");
+      std::string hint = "set it with a run-time variable or a default under variables";
+      if (out.status().message() == "variable {{ version }} has no value") {
+        hint = std::string("{{ version }} is this side's value of {{ ") + SideName(side_) +
+               " }}; " + hint;
+      }
+      return InvalidArgumentError(path + ": " + out.status().message() + " (" + hint + ")");
     }
     return out;
   }
@@ -274,7 +278,8 @@ StatusOr<RenderedMetric> Render(const Config& config, const MetricSpec& metric,
       break;
     case MetricKind::kSeries:
       if (metric.query.empty()) {
-        VERDICT_RETURN_IF_ERROR(both("control_query", metric.control_query, &out.query, true, false));
+        VERDICT_RETURN_IF_ERROR(
+            both("control_query", metric.control_query, &out.query, true, false));
         VERDICT_RETURN_IF_ERROR(both("canary_query", metric.canary_query, &out.query, false, true));
         break;
       }

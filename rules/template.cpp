@@ -126,8 +126,8 @@ class Lexer {
                                   ")");
     }
     if (!brackets.empty()) {
-      return InvalidArgumentError(std::string("unbalanced '") + brackets.back() +
-                                  "' (missing '" + Closing(brackets.back()) + "')");
+      return InvalidArgumentError(std::string("unbalanced '") + brackets.back() + "' (missing '" +
+                                  Closing(brackets.back()) + "')");
     }
     if (!error_.ok()) return error_;
     FlushLiteral();

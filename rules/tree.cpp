@@ -1,9 +1,9 @@
 // The document tree: YAML/JSON loading, error sink, typed field readers.
+#include <yaml-cpp/yaml.h>
+
 #include <cmath>
 #include <regex>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 #include "rules/tree_internal.h"
 

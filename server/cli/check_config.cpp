@@ -6,11 +6,10 @@
 // the file, line and path) or a usage error.
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "rules/describe.h"
 #include "rules/kayenta_import.h"
@@ -65,14 +64,14 @@ int ReportParseErrors(const std::vector<rules::ConfigError>& errors, const std::
 }
 
 nlohmann::ordered_json RenderedJson(const rules::Config& config,
-                            const std::vector<rules::RenderedMetric>& rendered) {
+                                    const std::vector<rules::RenderedMetric>& rendered) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (size_t i = 0; i < rendered.size(); ++i) {
     const rules::MetricSpec& spec = config.metrics[i];
     nlohmann::ordered_json m = {{"name", spec.name},
-                        {"kind", rules::MetricKindName(spec.kind)},
-                        {"mode", rules::ModeName(spec.effective_mode)},
-                        {"alpha", spec.alpha}};
+                                {"kind", rules::MetricKindName(spec.kind)},
+                                {"mode", rules::ModeName(spec.effective_mode)},
+                                {"alpha", spec.alpha}};
     nlohmann::ordered_json queries = nlohmann::ordered_json::object();
     for (const auto& [role, q] : rendered[i].Queries()) {
       nlohmann::ordered_json sides = nlohmann::ordered_json::object();
@@ -133,13 +132,14 @@ int Run(const CheckConfigOptions& opts) {
     unset.insert(r.unset_variables.begin(), r.unset_variables.end());
   }
   if (opts.json) {
-    nlohmann::ordered_json out = {{"valid", true},
-                          {"source", source},
-                          {"config", nlohmann::ordered_json::parse(rules::ConfigToJson(config))},
-                          {"variables", *resolved},
-                          {"unset_variables", unset},
-                          {"metrics", RenderedJson(config, *rendered)},
-                          {"notes", config.notes}};
+    nlohmann::ordered_json out = {
+        {"valid", true},
+        {"source", source},
+        {"config", nlohmann::ordered_json::parse(rules::ConfigToJson(config))},
+        {"variables", *resolved},
+        {"unset_variables", unset},
+        {"metrics", RenderedJson(config, *rendered)},
+        {"notes", config.notes}};
     std::cout << out.dump(2) << "\n";
     return kExitPass;
   }
@@ -172,9 +172,8 @@ void AddCheckConfigCommand(CLI::App& app, Runner& run) {
                   "Set a template variable, KEY=VALUE (repeatable); values are escaped, never "
                   "raw PromQL");
   cmd->add_flag("--json", opts->json, "Print JSON instead of text");
-  cmd->callback([opts, &run] {
-    run = [opts] { return RunGuarded([opts] { return Run(*opts); }); };
-  });
+  cmd->callback(
+      [opts, &run] { run = [opts] { return RunGuarded([opts] { return Run(*opts); }); }; });
 }
 
 }  // namespace verdict::cli

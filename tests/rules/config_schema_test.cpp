@@ -18,9 +18,7 @@ constexpr std::string_view kOneMetric = R"(  - name: errors
     total: 'req{{{ selector }}}'
 )";
 
-std::string Top(std::string_view extra) {
-  return std::string(extra) + WithMetric(kOneMetric);
-}
+std::string Top(std::string_view extra) { return std::string(extra) + WithMetric(kOneMetric); }
 
 TEST(ConfigSchema, MinimalConfigGetsEveryDefault) {
   StatusOr<Config> c = ParseConfig(WithMetric(kOneMetric), Format::kYaml);
@@ -86,12 +84,11 @@ TEST(ConfigSchema, UnknownModeAndVersionAreRejected) {
 }
 
 TEST(ConfigSchema, ThresholdsMustBeOrderedPercentages) {
-  EXPECT_TRUE(HasError(Errors(Top("thresholds: {pass: 70, marginal: 80}\n")),
-                       "thresholds.marginal", "marginal 80 is above pass 70"));
+  EXPECT_TRUE(HasError(Errors(Top("thresholds: {pass: 70, marginal: 80}\n")), "thresholds.marginal",
+                       "marginal 80 is above pass 70"));
   EXPECT_TRUE(HasError(Errors(Top("thresholds: {pass: 101}\n")), "thresholds.pass",
                        "must be in [0, 100], got 101"));
-  EXPECT_TRUE(HasError(Errors(Top("thresholds: {pas: 90}\n")), "thresholds.pas",
-                       "unknown field"));
+  EXPECT_TRUE(HasError(Errors(Top("thresholds: {pas: 90}\n")), "thresholds.pas", "unknown field"));
 }
 
 TEST(ConfigSchema, BadVariableNamesAndComputedNamesAreRejected) {
@@ -102,10 +99,10 @@ TEST(ConfigSchema, BadVariableNamesAndComputedNamesAreRejected) {
   EXPECT_TRUE(HasError(errors, "variables.step",
                        "\"step\" is computed by Verdict and cannot be declared; set the step "
                        "field"));
-  EXPECT_TRUE(HasError(errors, "variables.a-b",
-                       "bad variable name (expected [a-zA-Z_][a-zA-Z0-9_]*)"));
-  EXPECT_TRUE(HasError(errors, "variables.1bad",
-                       "bad variable name (expected [a-zA-Z_][a-zA-Z0-9_]*)"));
+  EXPECT_TRUE(
+      HasError(errors, "variables.a-b", "bad variable name (expected [a-zA-Z_][a-zA-Z0-9_]*)"));
+  EXPECT_TRUE(
+      HasError(errors, "variables.1bad", "bad variable name (expected [a-zA-Z_][a-zA-Z0-9_]*)"));
 }
 
 TEST(ConfigSchema, VariableDefaultsAreScalarsRenderedAsText) {
@@ -119,7 +116,8 @@ TEST(ConfigSchema, VariableDefaultsAreScalarsRenderedAsText) {
   EXPECT_EQ(*c->variables.at("b"), "true");
   EXPECT_FALSE(c->variables.at("none").has_value());
   text.replace(text.find("  n: 2\n"), 7, "  n: [1, 2]\n");
-  EXPECT_TRUE(HasError(Errors(text), "variables.n", "expected a default value or null, got a list"));
+  EXPECT_TRUE(
+      HasError(Errors(text), "variables.n", "expected a default value or null, got a list"));
 }
 
 TEST(ConfigSchema, SelectorsMustBeMatcherListsThatDiffer) {
@@ -154,8 +152,8 @@ TEST(ConfigSchema, MetricsAreRequiredAndNonEmpty) {
 
 TEST(ConfigSchema, DuplicateMetricNamesAreRejected) {
   const auto errors = Errors(WithMetric(std::string(kOneMetric) + std::string(kOneMetric)));
-  EXPECT_TRUE(HasError(errors, "metrics[1].name",
-                       "duplicate metric name \"errors\" (also metrics[0])"));
+  EXPECT_TRUE(
+      HasError(errors, "metrics[1].name", "duplicate metric name \"errors\" (also metrics[0])"));
 }
 
 TEST(ConfigSchema, UnknownTopLevelFieldIsRejected) {

@@ -1,11 +1,11 @@
 // Helpers shared by the rules tests: parse a config and find one error.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "rules/parse.h"
 
@@ -43,8 +43,7 @@ inline ::testing::AssertionResult HasError(const std::vector<ConfigError>& error
   for (const ConfigError& e : errors) {
     if (e.path == path && e.message == message) return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "no error \"" << path << ": " << message
-                                       << "\" among:\n"
+  return ::testing::AssertionFailure() << "no error \"" << path << ": " << message << "\" among:\n"
                                        << Dump(errors);
 }
 

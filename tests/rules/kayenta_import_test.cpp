@@ -1,8 +1,8 @@
 #include "rules/kayenta_import.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "rules/render.h"
 
@@ -32,8 +32,8 @@ TEST(KayentaImport, RealisticConfigBecomesAKayentaModeConfig) {
   EXPECT_EQ(c->mode, Mode::kKayenta);
   EXPECT_DOUBLE_EQ(c->thresholds.pass, 95);
   EXPECT_DOUBLE_EQ(c->thresholds.marginal, 75);
-  EXPECT_EQ(c->group_weights, (std::map<std::string, double>{{"errors", 50}, {"latency", 30},
-                                                             {"system", 20}}));
+  EXPECT_EQ(c->group_weights,
+            (std::map<std::string, double>{{"errors", 50}, {"latency", 30}, {"system", 20}}));
   ASSERT_EQ(c->metrics.size(), 4u);
   for (const MetricSpec& m : c->metrics) {
     EXPECT_EQ(m.kind, MetricKind::kSeries) << m.name;
@@ -71,15 +71,18 @@ TEST(KayentaImport, ScopeBecomesTheSideVersionInRenderedQueries) {
   const Variables vars = {{"namespace", "shop"}, {"control", "v1"}, {"canary", "v2"}};
   StatusOr<RenderedMetric> cpu = Render(*c, c->metrics[2], vars);
   ASSERT_TRUE(cpu.ok()) << cpu.status().message();
-  EXPECT_EQ(cpu->query.control,
-            R"(sum(rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"checkout-v1-.*",container="app"}[1m])))");
-  EXPECT_EQ(cpu->query.canary,
-            R"(sum(rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"checkout-v2-.*",container="app"}[1m])))");
+  EXPECT_EQ(
+      cpu->query.control,
+      R"(sum(rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"checkout-v1-.*",container="app"}[1m])))");
+  EXPECT_EQ(
+      cpu->query.canary,
+      R"(sum(rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"checkout-v2-.*",container="app"}[1m])))");
   // customFilterTemplate + labelBindings: Kayenta's default avg(metric{filters}) query.
   StatusOr<RenderedMetric> memory = Render(*c, c->metrics[3], vars);
   ASSERT_TRUE(memory.ok());
-  EXPECT_EQ(memory->query.canary,
-            R"(avg(container_memory_working_set_bytes{namespace="shop",pod=~"checkout-v2-.*",container="app"}))");
+  EXPECT_EQ(
+      memory->query.canary,
+      R"(avg(container_memory_working_set_bytes{namespace="shop",pod=~"checkout-v2-.*",container="app"}))");
   // A scope with regex metacharacters is matched literally inside =~.
   StatusOr<RenderedMetric> dotted =
       Render(*c, c->metrics[2], {{"namespace", "shop"}, {"control", "v1.2"}, {"canary", "v2"}});
@@ -88,12 +91,24 @@ TEST(KayentaImport, ScopeBecomesTheSideVersionInRenderedQueries) {
       << dotted->query.control;
 }
 
+TEST(KayentaImport, MissingScopeExplainsWhatVersionIs) {
+  StatusOr<Config> c = LoadKayentaFile(kExample);
+  ASSERT_TRUE(c.ok());
+  StatusOr<RenderedMetric> r = Render(*c, c->metrics[0], {{"namespace", "shop"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "metrics[0].query: variable {{ version }} has no value ({{ version }} is this side's "
+            "value of {{ control }}; set it with a run-time variable or a default under "
+            "variables)");
+}
+
 TEST(KayentaImport, LocationProjectAndExtendedParamsBecomeVariables) {
   StatusOr<Config> c = ImportKayentaConfig(OneMetric(
       R"({"type": "prometheus", "customInlineTemplate": "PromQL:up{region=\"${location}\",project=\"${project}\",env=\"${env}\",rt=\"${resourceType}\",v=\"$\\{scope}\"}"})"));
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->metrics[0].query,
-            R"(up{region="{{ location }}",project="{{ project }}",env="{{ env }}",rt="{{ resource_type }}",v="{{ version }}"})");
+  EXPECT_EQ(
+      c->metrics[0].query,
+      R"(up{region="{{ location }}",project="{{ project }}",env="{{ env }}",rt="{{ resource_type }}",v="{{ version }}"})");
   for (const char* v : {"location", "project", "env", "resource_type"}) {
     ASSERT_EQ(c->variables.count(v), 1u) << v;
     EXPECT_FALSE(c->variables.at(v).has_value()) << v;
@@ -101,8 +116,8 @@ TEST(KayentaImport, LocationProjectAndExtendedParamsBecomeVariables) {
 }
 
 TEST(KayentaImport, DefaultsFollowNetflixAcaJudge) {
-  StatusOr<Config> c = ImportKayentaConfig(OneMetric(
-      R"({"type": "prometheus", "customInlineTemplate": "PromQL:up{v=\"${scope}\"}"})"));
+  StatusOr<Config> c = ImportKayentaConfig(
+      OneMetric(R"({"type": "prometheus", "customInlineTemplate": "PromQL:up{v=\"${scope}\"}"})"));
   ASSERT_TRUE(c.ok()) << c.status().message();
   const MetricSpec& m = c->metrics[0];
   EXPECT_EQ(m.direction, Direction::kEither);
@@ -131,8 +146,8 @@ TEST(KayentaImport, UndefinedFilterTemplateIsNamed) {
 }
 
 TEST(KayentaImport, ResourceTypeQueriesCannotBeImported) {
-  StatusOr<Config> c = ImportKayentaConfig(OneMetric(
-      R"({"type": "prometheus", "metricName": "up", "resourceType": "gce_instance"})"));
+  StatusOr<Config> c = ImportKayentaConfig(
+      OneMetric(R"({"type": "prometheus", "metricName": "up", "resourceType": "gce_instance"})"));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message(),
             "metrics[0].query: no customInlineTemplate or customFilterTemplate; queries built "
@@ -159,9 +174,9 @@ TEST(KayentaImport, GroupWeightsOfUnusedGroupsAreDroppedWithANote) {
 }
 
 TEST(KayentaImport, SyntaxErrorsAndMissingMetricsAreReported) {
-  EXPECT_EQ(ImportKayentaConfig("{\"metrics\": [}", "k.json").status().message().rfind(
-                "k.json:1:", 0),
-            0u);
+  EXPECT_EQ(
+      ImportKayentaConfig("{\"metrics\": [}", "k.json").status().message().rfind("k.json:1:", 0),
+      0u);
   EXPECT_EQ(ImportKayentaConfig(R"({"name": "x"})").status().message(),
             "metrics: expected a non-empty list of metrics");
 }

@@ -31,8 +31,8 @@ TEST(MetricSchema, UnknownKindIsRejected) {
   EXPECT_TRUE(HasError(MetricErrors("  - name: a\n    kind: histogram\n"), "metrics[0].kind",
                        "unknown kind \"histogram\" (expected ratio, latency, series, threshold or "
                        "traffic)"));
-  EXPECT_TRUE(HasError(MetricErrors("  - name: a\n"), "metrics[0].kind",
-                       "required field is missing"));
+  EXPECT_TRUE(
+      HasError(MetricErrors("  - name: a\n"), "metrics[0].kind", "required field is missing"));
 }
 
 TEST(MetricSchema, MissingNameIsRejected) {
@@ -65,16 +65,17 @@ TEST(MetricSchema, SeriesTakesOneQueryOrBothSideQueries) {
                                     "    canary_query: 'up{a=\"1\"}'\n"),
                        "metrics[0].canary_query",
                        "give either query or control_query and canary_query, not both"));
-  StatusOr<MetricSpec> m = OneMetric("  - name: a\n    kind: series\n"
-                                     "    control_query: 'up{a=\"1\"}'\n"
-                                     "    canary_query: 'up{a=\"2\"}'\n");
+  StatusOr<MetricSpec> m = OneMetric(
+      "  - name: a\n    kind: series\n"
+      "    control_query: 'up{a=\"1\"}'\n"
+      "    canary_query: 'up{a=\"2\"}'\n");
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->min_data, 10);
 }
 
 TEST(MetricSchema, FieldsOfAnotherKindAreRejected) {
-  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    slo_ms: 500\n"),
-                       "metrics[0].slo_ms", "not a field of ratio metrics (only latency)"));
+  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    slo_ms: 500\n"), "metrics[0].slo_ms",
+                       "not a field of ratio metrics (only latency)"));
   EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    query: 'up'\n"), "metrics[0].query",
                        "not a field of ratio metrics (only latency, series, threshold and "
                        "traffic)"));
@@ -95,12 +96,11 @@ TEST(MetricSchema, BadMarginsAreRejected) {
                        "metrics[0].margin",
                        "bad margin \"10 %\" (expected a non-negative number or a percentage like "
                        "\"10%\")"));
-  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    margin: -5%\n"),
-                       "metrics[0].margin", "margin must not be negative: \"-5%\""));
+  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    margin: -5%\n"), "metrics[0].margin",
+                       "margin must not be negative: \"-5%\""));
   EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    margin: -0.5\n"),
                        "metrics[0].margin", "margin must not be negative: \"-0.5\""));
-  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    margin: ten\n"),
-                       "metrics[0].margin",
+  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    margin: ten\n"), "metrics[0].margin",
                        "bad margin \"ten\" (expected a non-negative number or a percentage like "
                        "\"10%\")"));
 }
@@ -122,9 +122,10 @@ TEST(MetricSchema, MarginsAreRelativeWithPercentAbsoluteOtherwise) {
 }
 
 TEST(MetricSchema, UnknownVariableNamesTheQueryPath) {
-  EXPECT_TRUE(HasError(MetricErrors("  - name: a\n    kind: latency\n    quantiles: [0.5]\n"
-                                    "    query: 'x_bucket{{{ selector }}, app=\"{{ tagret }}\"}'\n"),
-                       "metrics[0].query", "unknown variable {{ tagret }} (did you mean {{ target }}?)"));
+  EXPECT_TRUE(
+      HasError(MetricErrors("  - name: a\n    kind: latency\n    quantiles: [0.5]\n"
+                            "    query: 'x_bucket{{{ selector }}, app=\"{{ tagret }}\"}'\n"),
+               "metrics[0].query", "unknown variable {{ tagret }} (did you mean {{ target }}?)"));
 }
 
 TEST(MetricSchema, PerSideQueryMustTellTheSidesApart) {
@@ -147,10 +148,10 @@ TEST(MetricSchema, QuantilesMustBeInsideTheOpenUnitInterval) {
 
 TEST(MetricSchema, LatencyNeedsQuantilesOrSlo) {
   const std::string head = "  - name: a\n    kind: latency\n    query: 'x{{{ selector }}}'\n";
-  EXPECT_TRUE(HasError(MetricErrors(head), "metrics[0]",
-                       "latency metrics need quantiles, slo_ms or both"));
-  EXPECT_TRUE(HasError(MetricErrors(head + "    slo_ms: 0\n"), "metrics[0].slo_ms",
-                       "must be > 0, got 0"));
+  EXPECT_TRUE(
+      HasError(MetricErrors(head), "metrics[0]", "latency metrics need quantiles, slo_ms or both"));
+  EXPECT_TRUE(
+      HasError(MetricErrors(head + "    slo_ms: 0\n"), "metrics[0].slo_ms", "must be > 0, got 0"));
   EXPECT_TRUE(HasError(MetricErrors(head + "    slo_ms: 5\n    unit: us\n"), "metrics[0].unit",
                        "unknown unit \"us\" (expected ms or s)"));
   EXPECT_TRUE(HasError(MetricErrors(head + "    slo_ms: 5\n    quantiles: [0.9]\n    margin: 3\n"),
@@ -160,8 +161,9 @@ TEST(MetricSchema, LatencyNeedsQuantilesOrSlo) {
 }
 
 TEST(MetricSchema, LatencySloIsConvertedToTheHistogramUnit) {
-  StatusOr<MetricSpec> m = OneMetric("  - name: a\n    kind: latency\n    query: 'x{{{ selector }}}'\n"
-                                     "    quantiles: [0.99, 0.5]\n    slo_ms: 250\n    unit: s\n");
+  StatusOr<MetricSpec> m = OneMetric(
+      "  - name: a\n    kind: latency\n    query: 'x{{{ selector }}}'\n"
+      "    quantiles: [0.99, 0.5]\n    slo_ms: 250\n    unit: s\n");
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->quantiles, (std::vector<double>{0.5, 0.99}));  // sorted
   EXPECT_DOUBLE_EQ(SloInLeUnits(*m), 0.25);
@@ -169,8 +171,8 @@ TEST(MetricSchema, LatencySloIsConvertedToTheHistogramUnit) {
 
 TEST(MetricSchema, ThresholdNeedsMinOrMaxInOrder) {
   const std::string head = "  - name: a\n    kind: threshold\n    query: 'up{a=\"b\"}'\n";
-  EXPECT_TRUE(HasError(MetricErrors(head), "metrics[0]",
-                       "threshold metrics need min, max or both"));
+  EXPECT_TRUE(
+      HasError(MetricErrors(head), "metrics[0]", "threshold metrics need min, max or both"));
   EXPECT_TRUE(HasError(MetricErrors(head + "    min: 5\n    max: 1\n"), "metrics[0].min",
                        "min 5 is above max 1"));
   StatusOr<MetricSpec> m = OneMetric(head + "    min: 0.99\n");
@@ -199,7 +201,8 @@ TEST(MetricSchema, TypeErrorsNameTheField) {
   auto errors = MetricErrors(std::string(kRatio) +
                              "    critical: yes\n    weight: -1\n    min_data: 1.5\n"
                              "    alpha_share: 0\n    direction: up\n");
-  EXPECT_TRUE(HasError(errors, "metrics[0].critical", "expected true or false, got string \"yes\""));
+  EXPECT_TRUE(
+      HasError(errors, "metrics[0].critical", "expected true or false, got string \"yes\""));
   EXPECT_TRUE(HasError(errors, "metrics[0].weight", "must be >= 0, got -1"));
   EXPECT_TRUE(HasError(errors, "metrics[0].min_data", "expected a whole number, got number 1.5"));
   EXPECT_TRUE(HasError(errors, "metrics[0].alpha_share", "must be > 0, got 0"));

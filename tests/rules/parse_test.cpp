@@ -90,8 +90,7 @@ TEST(Parse, JsonSyntaxErrorReportsLineAndColumn) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].line, 3);
   EXPECT_EQ(errors[0].column, 15);
-  EXPECT_EQ(errors[0].message.rfind("JSON syntax error: syntax error", 0), 0u)
-      << errors[0].message;
+  EXPECT_EQ(errors[0].message.rfind("JSON syntax error: syntax error", 0), 0u) << errors[0].message;
 }
 
 TEST(Parse, DuplicateKeysAreRejectedInBothFormats) {
@@ -149,8 +148,8 @@ TEST(Parse, QuotedYamlScalarsStayStrings) {
   // A quoted "true" is a string, so critical rejects it; plain true is a bool.
   std::string text(kYaml);
   text.replace(text.find("critical: true"), 14, "critical: 'true'");
-  EXPECT_TRUE(HasError(Errors(text), "metrics[0].critical",
-                       "expected true or false, got string \"true\""));
+  EXPECT_TRUE(
+      HasError(Errors(text), "metrics[0].critical", "expected true or false, got string \"true\""));
 }
 
 TEST(Parse, ParseConfigJoinsEveryErrorWithItsSource) {
@@ -166,7 +165,8 @@ TEST(Parse, ParseConfigJoinsEveryErrorWithItsSource) {
 TEST(Parse, LoadConfigFileNamesAMissingFile) {
   StatusOr<Config> c = LoadConfigFile("/nonexistent/verdict.yaml");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "/nonexistent/verdict.yaml: cannot open file: No such file or directory");
+  EXPECT_EQ(c.status().message(),
+            "/nonexistent/verdict.yaml: cannot open file: No such file or directory");
 }
 
 TEST(Parse, ExampleFilesAreValid) {

@@ -59,17 +59,22 @@ TEST(Presets, IstioRendersExactPromQlPerSide) {
   ASSERT_TRUE(c.ok());
   const Variables vars = {{"namespace", "shop"}, {"service", "checkout"}};
   RenderedMetric errors = MustRender(*c, "request-success-rate", vars);
-  EXPECT_EQ(errors.bad.control,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v1", response_code=~"5.."})");
-  EXPECT_EQ(errors.bad.canary,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2", response_code=~"5.."})");
-  EXPECT_EQ(errors.total.control,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v1"})");
-  EXPECT_EQ(errors.total.canary,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2"})");
+  EXPECT_EQ(
+      errors.bad.control,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v1", response_code=~"5.."})");
+  EXPECT_EQ(
+      errors.bad.canary,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2", response_code=~"5.."})");
+  EXPECT_EQ(
+      errors.total.control,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v1"})");
+  EXPECT_EQ(
+      errors.total.canary,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2"})");
   RenderedMetric p99 = MustRender(*c, "latency-p99", vars);
-  EXPECT_EQ(p99.query.canary,
-            R"(istio_request_duration_milliseconds_bucket{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2"})");
+  EXPECT_EQ(
+      p99.query.canary,
+      R"(istio_request_duration_milliseconds_bucket{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2"})");
   RenderedMetric traffic = MustRender(*c, "traffic-share", vars);
   EXPECT_EQ(traffic.query.control, errors.total.control);
   EXPECT_FALSE(traffic.expected_weight.has_value());
@@ -81,21 +86,25 @@ TEST(Presets, IstioRendersExactPromQlPerSide) {
 TEST(Presets, IstioSubsetsCanBeRenamedAtRunTime) {
   StatusOr<Config> c = Preset("istio");
   ASSERT_TRUE(c.ok());
-  RenderedMetric r = MustRender(*c, "latency-above-500ms",
-                                {{"namespace", "a"}, {"service", "b"}, {"control", "stable"},
-                                 {"canary", "canary"}});
-  EXPECT_EQ(r.query.control,
-            R"(istio_request_duration_milliseconds_bucket{reporter="destination", destination_workload_namespace="a", destination_service_name="b", destination_version="stable"})");
+  RenderedMetric r = MustRender(
+      *c, "latency-above-500ms",
+      {{"namespace", "a"}, {"service", "b"}, {"control", "stable"}, {"canary", "canary"}});
+  EXPECT_EQ(
+      r.query.control,
+      R"(istio_request_duration_milliseconds_bucket{reporter="destination", destination_workload_namespace="a", destination_service_name="b", destination_version="stable"})");
 }
 
 TEST(Presets, FlaggerIstioComparesTargetWithItsPrimary) {
   StatusOr<Config> c = Preset("flagger-istio");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  RenderedMetric r = MustRender(*c, "request-success-rate", {{"namespace", "test"}, {"target", "podinfo"}});
-  EXPECT_EQ(r.bad.control,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="podinfo-primary", response_code=~"5.."})");
-  EXPECT_EQ(r.bad.canary,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="podinfo", response_code=~"5.."})");
+  RenderedMetric r =
+      MustRender(*c, "request-success-rate", {{"namespace", "test"}, {"target", "podinfo"}});
+  EXPECT_EQ(
+      r.bad.control,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="podinfo-primary", response_code=~"5.."})");
+  EXPECT_EQ(
+      r.bad.canary,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="podinfo", response_code=~"5.."})");
 }
 
 TEST(Presets, HostileTargetCannotEscapeItsLabelValue) {
@@ -103,10 +112,12 @@ TEST(Presets, HostileTargetCannotEscapeItsLabelValue) {
   ASSERT_TRUE(c.ok());
   RenderedMetric r = MustRender(*c, "traffic-share",
                                 {{"namespace", "test"}, {"target", R"(prod"} or vector(1) #)"}});
-  EXPECT_EQ(r.query.canary,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="prod\"} or vector(1) #"})");
-  EXPECT_EQ(r.query.control,
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="prod\"} or vector(1) #-primary"})");
+  EXPECT_EQ(
+      r.query.canary,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="prod\"} or vector(1) #"})");
+  EXPECT_EQ(
+      r.query.control,
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload="prod\"} or vector(1) #-primary"})");
 }
 
 TEST(Presets, MissingRequiredVariableIsNamed) {

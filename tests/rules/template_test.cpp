@@ -1,8 +1,8 @@
 #include "rules/template.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 namespace verdict::rules {
 namespace {

@@ -1,15 +1,14 @@
 // End-to-end tests of `verdict check-config`, run as a subprocess.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -66,8 +65,10 @@ class CheckConfigCli : public ::testing::Test {
 TEST_F(CheckConfigCli, PresetWithVariablesPrintsRenderedQueriesAndExitsZero) {
   Result r = Run({"--preset", "istio", "--var", "namespace=shop", "--var", "service=checkout"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find(R"(bad (canary):  istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2", response_code=~"5.."})"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find(
+          R"(bad (canary):  istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v2", response_code=~"5.."})"),
+      std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("preset istio: config is valid"), std::string::npos);
   EXPECT_EQ(r.err, "");
@@ -114,8 +115,9 @@ TEST_F(CheckConfigCli, JsonOutputCarriesConfigAndQueriesPerSide) {
   EXPECT_EQ(j["config"]["name"], "istio");
   EXPECT_EQ(j["variables"]["canary"], "v2");
   ASSERT_EQ(j["metrics"].size(), 4u);
-  EXPECT_EQ(j["metrics"][0]["queries"]["total"]["control"],
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v1"})");
+  EXPECT_EQ(
+      j["metrics"][0]["queries"]["total"]["control"],
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="shop", destination_service_name="checkout", destination_version="v1"})");
   EXPECT_DOUBLE_EQ(j["metrics"][0]["alpha"].get<double>(), 0.0125);
   EXPECT_DOUBLE_EQ(j["metrics"][3]["expected_weight"].get<double>(), 10.0);
   EXPECT_TRUE(j["unset_variables"].empty());
@@ -137,8 +139,9 @@ TEST_F(CheckConfigCli, HostileVariableValueIsEscapedNotInjected) {
                   "service=a", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["metrics"][3]["queries"]["query"]["canary"],
-            R"(istio_requests_total{reporter="destination", destination_workload_namespace="prod\"} or vector(1) #", destination_service_name="a", destination_version="v2"})");
+  EXPECT_EQ(
+      j["metrics"][3]["queries"]["query"]["canary"],
+      R"(istio_requests_total{reporter="destination", destination_workload_namespace="prod\"} or vector(1) #", destination_service_name="a", destination_version="v2"})");
 }
 
 TEST_F(CheckConfigCli, KayentaImportIsValidated) {
@@ -166,12 +169,14 @@ TEST_F(CheckConfigCli, UsageErrorsExitTwoWithAReason) {
   EXPECT_EQ(both.exit_code, 2);
   Result preset = Run({"--preset", "linkerd"});
   EXPECT_EQ(preset.exit_code, 2);
-  EXPECT_EQ(preset.err, "verdict check-config: error: unknown preset \"linkerd\" (available: "
-                        "istio, flagger-istio)\n");
+  EXPECT_EQ(preset.err,
+            "verdict check-config: error: unknown preset \"linkerd\" (available: "
+            "istio, flagger-istio)\n");
   Result var = Run({"--preset", "istio", "--var", "step=1s"});
   EXPECT_EQ(var.exit_code, 2);
-  EXPECT_EQ(var.err, "verdict check-config: error: variable \"step\" is computed by Verdict "
-                     "from the config's step field and cannot be set\n");
+  EXPECT_EQ(var.err,
+            "verdict check-config: error: variable \"step\" is computed by Verdict "
+            "from the config's step field and cannot be set\n");
   Result unknown = Run({"--preset", "istio", "--var", "tagret=x"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("unknown variable \"tagret\""), std::string::npos);
