@@ -71,7 +71,6 @@ class Hypergeometric {
 
   double lo() const { return lo_; }
   double hi() const { return hi_; }
-  double mode() const { return mode_; }
 
   // log w(x), or -infinity when below kNegligibleLogWeight. O(|x - mode|) but
   // never more than the ~40 sd it takes to fall below the cut-off.
@@ -220,7 +219,8 @@ StatusOr<ZTestResult> TwoProportionZ(std::int64_t canary_events, std::int64_t ca
       canary_events + control_events == canary_total + control_total) {
     return r;  // both rates 0 or both 1: no difference, and 0/0 is defined as z = 0, p = 1
   }
-  // p1 - p2 = (x1 n2 - x2 n1) / (n1 n2), with the numerator exact in long double.
+  // p1 - p2 = (x1 n2 - x2 n1) / (n1 n2); the products are exact in long double
+  // (64-bit mantissa) up to ~4e9 requests per side, and rounded once beyond.
   const LD diff = (x1 * n2 - x2 * n1) / (n1 * n2);
   const LD se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   r.z = static_cast<double>(diff / se);
