@@ -13,9 +13,12 @@ enum class Alternative { kTwoSided, kGreater, kLess };
 // "two-sided", "greater" or "less".
 inline const char* AlternativeName(Alternative a) {
   switch (a) {
-    case Alternative::kTwoSided: return "two-sided";
-    case Alternative::kGreater: return "greater";
-    case Alternative::kLess: return "less";
+    case Alternative::kTwoSided:
+      return "two-sided";
+    case Alternative::kGreater:
+      return "greater";
+    case Alternative::kLess:
+      return "less";
   }
   return "two-sided";
 }

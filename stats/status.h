@@ -58,12 +58,20 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+inline Status InvalidArgumentError(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status FailedPreconditionError(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
-inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+inline Status DeadlineExceededError(std::string m) {
+  return {StatusCode::kDeadlineExceeded, std::move(m)};
+}
+inline Status ResourceExhaustedError(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
@@ -71,18 +79,27 @@ inline Status InternalError(std::string m) { return {StatusCode::kInternal, std:
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(const T& value) : v_(value) {}          // NOLINT(runtime/explicit)
-  StatusOr(T&& value) : v_(std::move(value)) {}     // NOLINT(runtime/explicit)
-  StatusOr(Status status) : v_(std::move(status)) { // NOLINT(runtime/explicit)
+  StatusOr(const T& value) : v_(value) {}            // NOLINT(runtime/explicit)
+  StatusOr(T&& value) : v_(std::move(value)) {}      // NOLINT(runtime/explicit)
+  StatusOr(Status status) : v_(std::move(status)) {  // NOLINT(runtime/explicit)
     assert(!std::get<Status>(v_).ok() && "StatusOr built from an OK Status");
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status::Ok() : std::get<Status>(v_); }
 
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   const T* operator->() const { return &value(); }
@@ -95,8 +112,8 @@ class [[nodiscard]] StatusOr {
 }  // namespace verdict
 
 // Early-return helpers for functions returning Status or StatusOr.
-#define VERDICT_RETURN_IF_ERROR(expr)          \
-  do {                                         \
-    ::verdict::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                 \
+#define VERDICT_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::verdict::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
