@@ -30,19 +30,27 @@ using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A port on 127.0.0.1 that nothing listens on (bound, then closed).
-int ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+// A port on 127.0.0.1 that refuses connections while this object lives: the
+// socket is bound but never listens, so no other process can take the port.
+class RefusingPort {
+ public:
+  RefusingPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~RefusingPort() { ::close(fd_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 
 PrometheusOptions Options(const std::string& url) {
   PrometheusOptions o;
@@ -166,7 +174,8 @@ TEST(PrometheusOptions, RejectsHeadersThatCouldInjectOrConflict) {
 
 TEST(PrometheusClient, ConnectionRefusedIsRetriedWithBackoffThenUnavailable) {
   SimulatedClock clock;
-  PrometheusOptions o = Options("http://127.0.0.1:" + std::to_string(ClosedPort()));
+  RefusingPort closed;
+  PrometheusOptions o = Options(closed.url());
   o.max_attempts = 4;
   o.initial_backoff = milliseconds(100);
   o.backoff_multiplier = 2;
@@ -183,10 +192,10 @@ TEST(PrometheusClient, ConnectionRefusedIsRetriedWithBackoffThenUnavailable) {
 }
 
 TEST(PrometheusClient, JitterIsSeededAndStaysWithinItsBand) {
-  const int port = ClosedPort();
+  RefusingPort closed;
   auto waits = [&](uint64_t seed) {
     SimulatedClock clock;
-    PrometheusOptions o = Options("http://127.0.0.1:" + std::to_string(port));
+    PrometheusOptions o = Options(closed.url());
     o.max_attempts = 3;
     o.initial_backoff = milliseconds(1000);
     o.jitter = 0.5;
@@ -206,7 +215,8 @@ TEST(PrometheusClient, JitterIsSeededAndStaysWithinItsBand) {
 
 TEST(PrometheusClient, SingleAttemptDoesNotSleep) {
   SimulatedClock clock;
-  PrometheusOptions o = Options("http://127.0.0.1:" + std::to_string(ClosedPort()));
+  RefusingPort closed;
+  PrometheusOptions o = Options(closed.url());
   o.max_attempts = 1;
   auto client = PrometheusClient::Create(o, &clock);
   auto r = (*client)->QueryInstant("up", 1);
@@ -227,7 +237,8 @@ TEST(PrometheusClient, RejectsEmptyQueriesAndGridsBeforeAnyRequest) {
 
 TEST(PrometheusClient, BatchReturnsOneResultPerQueryInOrder) {
   SimulatedClock clock;
-  PrometheusOptions o = Options("http://127.0.0.1:" + std::to_string(ClosedPort()));
+  RefusingPort closed;
+  PrometheusOptions o = Options(closed.url());
   o.max_attempts = 2;
   auto client = PrometheusClient::Create(o, &clock);
   std::vector<PromQuery> queries;

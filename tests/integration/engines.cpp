@@ -30,12 +30,22 @@ Status RequireBinary(const std::string& path, const char* package) {
   return Status::Ok();
 }
 
-bool Answers200(int port, const char* path) {
+bool Answers200(int port, const std::string& path, std::string* body = nullptr) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(1, 0);
   client.set_read_timeout(2, 0);
   auto res = client.Get(path);
+  if (res && body != nullptr) *body = res->body;
   return res && res->status == 200;
+}
+
+// Ready, and really ours: another test's server may have won a race for the
+// port, so the server must report our data directory among its flags.
+bool ReadyAndOurs(int port, const char* ready_path, const char* flags_path,
+                  const std::string& data_dir) {
+  std::string flags;
+  return Answers200(port, ready_path) && Answers200(port, flags_path, &flags) &&
+         flags.find(data_dir) != std::string::npos;
 }
 
 std::string LogTail(const std::string& path) {
@@ -47,7 +57,8 @@ std::string LogTail(const std::string& path) {
 // (a port taken between FreePort and the bind makes the child exit: retry).
 StatusOr<std::unique_ptr<ChildProcess>> StartServer(
     const std::function<std::vector<std::string>(int)>& argv_for, const char* ready_path,
-    const std::string& log_path, int* port_out) {
+    const char* flags_path, const std::string& data_dir, const std::string& log_path,
+    int* port_out) {
   Status last = InternalError("not started");
   for (int attempt = 0; attempt < 3; ++attempt) {
     const int port = FreePort();
@@ -58,7 +69,7 @@ StatusOr<std::unique_ptr<ChildProcess>> StartServer(
     const bool ready = PollUntil(
         [&] {
           exited = (*child)->Exited(&code);
-          return exited || Answers200(port, ready_path);
+          return exited || ReadyAndOurs(port, ready_path, flags_path, data_dir);
         },
         kReadyTimeout);
     if (ready && !exited) {
@@ -112,7 +123,7 @@ StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(const std::s
                                         "--web.listen-address=127.0.0.1:" + std::to_string(port),
                                         "--log.level=warn"};
       },
-      "/-/ready", dir + "/prometheus.log", &server->port_);
+      "/-/ready", "/api/v1/status/flags", dir + "/data", dir + "/prometheus.log", &server->port_);
   if (!child.ok()) return child.status().WithContext("prometheus");
   server->process_ = std::move(*child);
   return server;
@@ -137,7 +148,7 @@ StatusOr<std::unique_ptr<VictoriaMetricsServer>> VictoriaMetricsServer::Start(
                                         "-search.disableCache",
                                         "-loggerLevel=ERROR"};
       },
-      "/health", dir + "/victoria-metrics.log", &server->port_);
+      "/health", "/flags", dir + "/vm", dir + "/victoria-metrics.log", &server->port_);
   if (!child.ok()) return child.status().WithContext("victoria-metrics");
   server->process_ = std::move(*child);
 
