@@ -62,7 +62,7 @@ class SimulatedClock final : public Clock {
 
  private:
   mutable std::mutex mu_;
-  TimePoint now_;                               // guarded by mu_
+  TimePoint now_;                                  // guarded by mu_
   std::vector<std::chrono::milliseconds> sleeps_;  // guarded by mu_
 };
 

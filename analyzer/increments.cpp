@@ -1,13 +1,13 @@
 #include "analyzer/increments.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "analyzer/prom_counter.h"
 
@@ -18,8 +18,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 Status CheckGrid(const StepGrid& grid) {
   if (grid.steps == 0 || grid.step_seconds <= 0) {
-    return InvalidArgumentError(fmt::format("empty step grid ({} steps of {} s)", grid.steps,
-                                            grid.step_seconds));
+    return InvalidArgumentError(
+        fmt::format("empty step grid ({} steps of {} s)", grid.steps, grid.step_seconds));
   }
   return Status::Ok();
 }
@@ -43,8 +43,7 @@ std::string FormatBounds(const std::set<double>& bounds) {
 }  // namespace
 
 StatusOr<std::vector<double>> CounterIncrements(const std::vector<Series>& series,
-                                                const StepGrid& grid,
-                                                const CounterOptions& options,
+                                                const StepGrid& grid, const CounterOptions& options,
                                                 std::string_view what,
                                                 std::vector<std::string>* notes) {
   VERDICT_RETURN_IF_ERROR(CheckGrid(grid));
@@ -106,9 +105,9 @@ StatusOr<CountSteps> ToCountSteps(const std::vector<Series>& bad, const std::vec
                         zero_filled));
   }
   if (orphan_bad > 0) {
-    AddNote(notes, bad_what,
-            fmt::format("{} step(s) have bad events but no total; set to missing (NaN)",
-                        orphan_bad));
+    AddNote(
+        notes, bad_what,
+        fmt::format("{} step(s) have bad events but no total; set to missing (NaN)", orphan_bad));
   }
   if (bad_above_total > 0) {
     AddNote(notes, bad_what,
@@ -131,9 +130,8 @@ StatusOr<double> ParseLe(std::string_view le) {
   return v;
 }
 
-StatusOr<HistogramSteps> ToHistogramSteps(const std::vector<Series>& buckets,
-                                          const StepGrid& grid, const CounterOptions& options,
-                                          std::string_view side,
+StatusOr<HistogramSteps> ToHistogramSteps(const std::vector<Series>& buckets, const StepGrid& grid,
+                                          const CounterOptions& options, std::string_view side,
                                           std::vector<std::string>* notes) {
   VERDICT_RETURN_IF_ERROR(CheckGrid(grid));
   const std::string what = Prefixed(side, "buckets");
@@ -150,13 +148,14 @@ StatusOr<HistogramSteps> ToHistogramSteps(const std::vector<Series>& buckets,
     auto le = buckets[j].labels.find("le");
     if (le == buckets[j].labels.end()) {
       const bool vm = buckets[j].labels.count("vmrange") > 0;
-      return InvalidArgumentError(fmt::format(
-          "{}: series {} has no le label; query the cumulative _bucket series{}", what,
-          FormatLabels(buckets[j].labels),
-          vm ? " (VictoriaMetrics vmrange histograms are not supported)" : ""));
+      return InvalidArgumentError(
+          fmt::format("{}: series {} has no le label; query the cumulative _bucket series{}", what,
+                      FormatLabels(buckets[j].labels),
+                      vm ? " (VictoriaMetrics vmrange histograms are not supported)" : ""));
     }
     auto bound = ParseLe(le->second);
-    if (!bound.ok()) return bound.status().WithContext(what + " " + FormatLabels(buckets[j].labels));
+    if (!bound.ok())
+      return bound.status().WithContext(what + " " + FormatLabels(buckets[j].labels));
     bound_of[j] = *bound;
     Labels rest = buckets[j].labels;
     rest.erase("le");
@@ -232,9 +231,9 @@ StatusOr<HistogramSteps> ToHistogramSteps(const std::vector<Series>& buckets,
     if (fixed) ++non_monotone;
   }
   if (partial > 0) {
-    AddNote(notes, what,
-            fmt::format("{} step(s) have data for only some buckets; set to missing (NaN)",
-                        partial));
+    AddNote(
+        notes, what,
+        fmt::format("{} step(s) have data for only some buckets; set to missing (NaN)", partial));
   }
   if (non_monotone > 0) {
     AddNote(notes, what,

@@ -62,8 +62,7 @@ struct CounterOptions {
 // Errors: kInvalidArgument for an empty grid; kDataLoss when a series' samples
 // are not in ascending time order.
 StatusOr<std::vector<double>> CounterIncrements(const std::vector<Series>& series,
-                                                const StepGrid& grid,
-                                                const CounterOptions& options,
+                                                const StepGrid& grid, const CounterOptions& options,
                                                 std::string_view what,
                                                 std::vector<std::string>* notes);
 
@@ -92,9 +91,8 @@ StatusOr<double> ParseLe(std::string_view le);
 // - No series at all: no bounds and empty rows, noted.
 // Errors: kInvalidArgument when a series has no `le` label; kDataLoss for an
 // unparsable `le`; as CounterIncrements otherwise.
-StatusOr<HistogramSteps> ToHistogramSteps(const std::vector<Series>& buckets,
-                                          const StepGrid& grid, const CounterOptions& options,
-                                          std::string_view side,
+StatusOr<HistogramSteps> ToHistogramSteps(const std::vector<Series>& buckets, const StepGrid& grid,
+                                          const CounterOptions& options, std::string_view side,
                                           std::vector<std::string>* notes);
 
 // Keeps only the bucket bounds both sides have (so canary and control compare

@@ -1,10 +1,10 @@
 #include "analyzer/prom_counter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace verdict::analyzer::detail {
 namespace {
@@ -159,7 +159,8 @@ void AppendCounterNotes(const CounterStats& stats, const StepSums& sums, const S
     add(fmt::format("dropped {} series repeating an earlier label set", stats.duplicate_series));
   }
   if (stats.nan + stats.pos_inf + stats.neg_inf + stats.negative > 0) {
-    add(fmt::format("dropped counter samples that are not finite non-negative numbers: {} NaN, "
+    add(
+        fmt::format("dropped counter samples that are not finite non-negative numbers: {} NaN, "
                     "{} +Inf, {} -Inf, {} negative",
                     stats.nan, stats.pos_inf, stats.neg_inf, stats.negative));
   }
@@ -169,8 +170,8 @@ void AppendCounterNotes(const CounterStats& stats, const StepSums& sums, const S
   if (stats.resets > 0) {
     std::string names;
     for (const std::string& n : stats.reset_series) names += (names.empty() ? "" : ", ") + n;
-    add(fmt::format("{} counter reset(s) counted as restarts from 0 (in {}{})", stats.resets,
-                    names, stats.reset_series.size() < stats.resets ? ", ..." : ""));
+    add(fmt::format("{} counter reset(s) counted as restarts from 0 (in {}{})", stats.resets, names,
+                    stats.reset_series.size() < stats.resets ? ", ..." : ""));
   }
   if (stats.forced_resets > 0) {
     add(fmt::format("{} reset(s) applied from sibling series of the same process",
@@ -183,11 +184,13 @@ void AppendCounterNotes(const CounterStats& stats, const StepSums& sums, const S
                                                : "only set their baselines and were not counted"));
   }
   if (stats.gap_series > 0) {
-    add(fmt::format("{} series had gaps ({} step(s) without samples); each increase across a gap "
+    add(
+        fmt::format("{} series had gaps ({} step(s) without samples); each increase across a gap "
                     "is counted in the first step after it",
                     stats.gap_series, stats.gap_steps));
   }
-  const size_t missing = static_cast<size_t>(std::count(sums.present.begin(), sums.present.end(), false));
+  const size_t missing =
+      static_cast<size_t>(std::count(sums.present.begin(), sums.present.end(), false));
   if (missing > 0 && stats.series > 0) {
     add(fmt::format("{} of {} steps have no samples (missing, NaN)", missing, grid.steps));
   }

@@ -16,20 +16,20 @@ namespace verdict::analyzer::detail {
 
 // What the counter rules noticed, turned into notes by CounterNotes.
 struct CounterStats {
-  size_t series = 0;             // series used
-  size_t duplicate_series = 0;   // dropped: repeated label set
-  size_t nan = 0;                // dropped samples by kind
+  size_t series = 0;            // series used
+  size_t duplicate_series = 0;  // dropped: repeated label set
+  size_t nan = 0;               // dropped samples by kind
   size_t pos_inf = 0;
   size_t neg_inf = 0;
   size_t negative = 0;
   size_t duplicate_timestamps = 0;
-  size_t resets = 0;             // drops seen inside the window
-  size_t forced_resets = 0;      // resets applied because a sibling series reset
+  size_t resets = 0;                      // drops seen inside the window
+  size_t forced_resets = 0;               // resets applied because a sibling series reset
   std::vector<std::string> reset_series;  // label sets of the first few resetting series
-  size_t new_series = 0;         // series without a baseline sample
+  size_t new_series = 0;                  // series without a baseline sample
   double new_series_first_sum = 0;
   bool new_series_from_zero = false;  // the policy in force
-  size_t gap_series = 0;         // series with steps missing between samples
+  size_t gap_series = 0;              // series with steps missing between samples
   size_t gap_steps = 0;
 };
 

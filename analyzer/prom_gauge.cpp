@@ -1,9 +1,9 @@
 // ToSeriesSteps (declared in analyzer/increments.h): gauge series per step.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "analyzer/increments.h"
 #include "analyzer/prom_counter.h"
@@ -15,11 +15,16 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const char* AggregationName(GaugeAggregation a) {
   switch (a) {
-    case GaugeAggregation::kRequireSingle: return "single";
-    case GaugeAggregation::kSum: return "sum";
-    case GaugeAggregation::kMean: return "mean";
-    case GaugeAggregation::kMin: return "min";
-    case GaugeAggregation::kMax: return "max";
+    case GaugeAggregation::kRequireSingle:
+      return "single";
+    case GaugeAggregation::kSum:
+      return "sum";
+    case GaugeAggregation::kMean:
+      return "mean";
+    case GaugeAggregation::kMin:
+      return "min";
+    case GaugeAggregation::kMax:
+      return "max";
   }
   return "?";
 }
@@ -30,8 +35,7 @@ struct GaugeStats {
 };
 
 // Per step: the last non-NaN sample of `s` inside the step, or NaN.
-StatusOr<std::vector<double>> StepValues(const Series& s, const StepGrid& grid,
-                                         GaugeStats* stats) {
+StatusOr<std::vector<double>> StepValues(const Series& s, const StepGrid& grid, GaugeStats* stats) {
   std::vector<double> out(grid.steps, kNaN);
   for (size_t k = 0; k < s.samples.size(); ++k) {
     const Sample& x = s.samples[k];
@@ -64,8 +68,10 @@ double Aggregate(GaugeAggregation a, const std::vector<double>& v) {
       for (double x : v) sum += x;
       return sum / static_cast<double>(v.size());
     }
-    case GaugeAggregation::kMin: return *std::min_element(v.begin(), v.end());
-    case GaugeAggregation::kMax: return *std::max_element(v.begin(), v.end());
+    case GaugeAggregation::kMin:
+      return *std::min_element(v.begin(), v.end());
+    case GaugeAggregation::kMax:
+      return *std::max_element(v.begin(), v.end());
   }
   return kNaN;
 }
@@ -76,8 +82,8 @@ StatusOr<SeriesSteps> ToSeriesSteps(const std::vector<Series>& series, const Ste
                                     GaugeAggregation aggregation, std::string_view side,
                                     std::vector<std::string>* notes) {
   if (grid.steps == 0 || grid.step_seconds <= 0) {
-    return InvalidArgumentError(fmt::format("empty step grid ({} steps of {} s)", grid.steps,
-                                            grid.step_seconds));
+    return InvalidArgumentError(
+        fmt::format("empty step grid ({} steps of {} s)", grid.steps, grid.step_seconds));
   }
   const std::string what = side.empty() ? "series" : fmt::format("{} series", side);
   auto note = [&](const std::string& text) {

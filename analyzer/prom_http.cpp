@@ -1,11 +1,10 @@
 #include "analyzer/prom_http.h"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include <mutex>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace verdict::analyzer::detail {
 namespace {

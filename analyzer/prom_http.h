@@ -13,8 +13,8 @@
 namespace verdict::analyzer::detail {
 
 struct HttpRequest {
-  std::string url;        // full URL; for GET including "?<form>"
-  bool post = false;      // POST `form` as application/x-www-form-urlencoded
+  std::string url;    // full URL; for GET including "?<form>"
+  bool post = false;  // POST `form` as application/x-www-form-urlencoded
   std::string form;
   std::vector<std::string> headers;  // "Name: value"
   std::string basic_user;            // basic auth when non-empty

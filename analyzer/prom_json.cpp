@@ -1,10 +1,10 @@
 #include "analyzer/prom_json.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace verdict::analyzer::detail {
@@ -25,7 +25,8 @@ Status ParsePoint(const json& point, const std::string& where, Sample* out) {
     out->value = point[1].get<double>();
     return Status::Ok();
   }
-  if (!point[1].is_string() || !ParseSampleValue(point[1].get_ref<const std::string&>(), &out->value)) {
+  if (!point[1].is_string() ||
+      !ParseSampleValue(point[1].get_ref<const std::string&>(), &out->value)) {
     return Malformed(where, fmt::format("value {} is not a number", point[1].dump()));
   }
   return Status::Ok();
@@ -82,7 +83,8 @@ Status ParseSeriesList(const json& result, bool matrix, QueryResult* out) {
 
 StatusOr<QueryResult> ParseData(const json& root) {
   auto data = root.find("data");
-  if (data == root.end() || !data->is_object()) return Malformed("data", "missing or not an object");
+  if (data == root.end() || !data->is_object())
+    return Malformed("data", "missing or not an object");
   auto type = data->find("resultType");
   auto result = data->find("result");
   if (type == data->end() || !type->is_string()) return Malformed("data.resultType", "missing");
@@ -111,7 +113,8 @@ StatusOr<QueryResult> ParseData(const json& root) {
   }
   auto warnings = root.find("warnings");
   if (warnings != root.end() && warnings->is_array()) {
-    for (const json& w : *warnings) out.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
+    for (const json& w : *warnings)
+      out.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   }
   return out;
 }
@@ -133,10 +136,14 @@ StatusCode CodeForErrorType(const std::string& type, long http_status) {
 std::string HttpHint(long http_status) {
   switch (http_status) {
     case 401:
-    case 403: return " (check the bearer token or basic auth credentials)";
-    case 404: return " (check base_url and its path prefix)";
-    case 429: return " (rate limited)";
-    default: return "";
+    case 403:
+      return " (check the bearer token or basic auth credentials)";
+    case 404:
+      return " (check base_url and its path prefix)";
+    case 429:
+      return " (rate limited)";
+    default:
+      return "";
   }
 }
 

@@ -1,14 +1,13 @@
 #include "analyzer/prom_token.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace verdict::analyzer::detail {
 namespace {
@@ -54,7 +53,8 @@ StatusOr<std::string> TokenFile::Get() {
     return InvalidArgumentError(fmt::format("bearer token file {} is empty", path_));
   }
   if (token.find_first_of("\r\n") != std::string::npos) {
-    return InvalidArgumentError(fmt::format("bearer token file {} holds more than one line", path_));
+    return InvalidArgumentError(
+        fmt::format("bearer token file {} holds more than one line", path_));
   }
   if (loaded_) spdlog::info("prometheus bearer_token_file={} event=reloaded", path_);
   token_ = std::move(token);

@@ -34,8 +34,8 @@ class TokenFile {
 
   const std::string path_;
   std::mutex mu_;
-  Stamp stamp_;        // guarded by mu_
-  std::string token_;  // guarded by mu_
+  Stamp stamp_;          // guarded by mu_
+  std::string token_;    // guarded by mu_
   bool loaded_ = false;  // guarded by mu_
 };
 

@@ -37,14 +37,13 @@ StatusOr<StepGrid> AlignStepGrid(int64_t start_unix, int64_t end_unix, int64_t s
     return InvalidArgumentError(fmt::format("step must be > 0 seconds, got {}", step_seconds));
   }
   if (end_unix < start_unix) {
-    return InvalidArgumentError(
-        fmt::format("end {} is before start {}", end_unix, start_unix));
+    return InvalidArgumentError(fmt::format("end {} is before start {}", end_unix, start_unix));
   }
   const int64_t first = -FloorDiv(-start_unix, step_seconds) * step_seconds;  // ceil
   const int64_t last = FloorDiv(end_unix, step_seconds) * step_seconds;
   if (last - first < step_seconds) {
-    return FailedPreconditionError(fmt::format(
-        "window [{}, {}] holds no complete {} s step yet", start_unix, end_unix, step_seconds));
+    return FailedPreconditionError(fmt::format("window [{}, {}] holds no complete {} s step yet",
+                                               start_unix, end_unix, step_seconds));
   }
   StepGrid grid;
   grid.start_unix = first;

@@ -1,14 +1,14 @@
 #include "analyzer/prometheus_client.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "analyzer/prom_backoff.h"
 #include "analyzer/prom_http.h"
@@ -22,7 +22,8 @@ bool IsToken(const std::string& name) {
   if (name.empty()) return false;
   for (char c : name) {
     const unsigned char u = static_cast<unsigned char>(c);
-    if (!(std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos)) {
+    if (!(std::isalnum(u) ||
+          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos)) {
       return false;
     }
   }
@@ -30,8 +31,7 @@ bool IsToken(const std::string& name) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -231,14 +231,14 @@ class PrometheusClient::Impl {
         return detail::ParseQueryResponse(resp.body);
       } else {
         last = detail::ErrorFromResponse(resp.status, resp.body);
-        const bool retryable =
-            resp.status == 429 || (resp.status >= 500 && resp.status != 501);
+        const bool retryable = resp.status == 429 || (resp.status >= 500 && resp.status != 501);
         if (!retryable) return last;
         retry_after = detail::ParseRetryAfter(resp.retry_after, clock_->Now());
         if (retry_after && *retry_after > options_.max_retry_after) {
-          return UnavailableError(fmt::format(
-              "{}; the server asks to retry after {} s, more than max_retry_after {} s",
-              last.message(), retry_after->count() / 1000, options_.max_retry_after.count() / 1000));
+          return UnavailableError(
+              fmt::format("{}; the server asks to retry after {} s, more than max_retry_after {} s",
+                          last.message(), retry_after->count() / 1000,
+                          options_.max_retry_after.count() / 1000));
         }
       }
       if (attempt == options_.max_attempts) break;
@@ -248,9 +248,9 @@ class PrometheusClient::Impl {
                    options_.max_attempts, last.ToString(), wait.count());
       clock_->SleepFor(wait);
     }
-    return Status(last.code(), fmt::format("{} (after {} attempt{})", last.message(),
-                                           options_.max_attempts,
-                                           options_.max_attempts == 1 ? "" : "s"));
+    return Status(last.code(),
+                  fmt::format("{} (after {} attempt{})", last.message(), options_.max_attempts,
+                              options_.max_attempts == 1 ? "" : "s"));
   }
 
   const PrometheusOptions options_;
@@ -271,9 +271,9 @@ StatusOr<std::unique_ptr<PrometheusClient>> PrometheusClient::Create(PrometheusO
     auto token = probe.Get();
     if (!token.ok()) return token.status().WithContext("prometheus options: bearer_token_file");
   }
-  const uint64_t seed = options.jitter_seed ? *options.jitter_seed
-                                            : (uint64_t{std::random_device{}()} << 32) ^
-                                                  std::random_device{}();
+  const uint64_t seed = options.jitter_seed
+                            ? *options.jitter_seed
+                            : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   spdlog::debug("prometheus client base_url={} jitter_seed={}", options.base_url, seed);
   if (clock == nullptr) clock = RealClock::Default();
   return std::unique_ptr<PrometheusClient>(
@@ -308,7 +308,8 @@ std::vector<StatusOr<QueryResult>> PrometheusClient::RunBatch(const std::vector<
   std::vector<std::optional<StatusOr<QueryResult>>> slots(queries.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < queries.size(); i = next++) slots[i].emplace(impl_->Run(queries[i]));
+    for (size_t i = next++; i < queries.size(); i = next++)
+      slots[i].emplace(impl_->Run(queries[i]));
   };
   const size_t threads = std::min(std::max<size_t>(1, max_parallel), queries.size());
   std::vector<std::thread> pool;

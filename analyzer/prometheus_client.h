@@ -55,11 +55,11 @@ struct PrometheusOptions {
   // Retries. Attempt n (n >= 2) waits min(max_backoff, initial_backoff *
   // backoff_multiplier^(n-2)) scaled by a uniform factor in [1-jitter, 1+jitter],
   // or the server's Retry-After if that is longer.
-  int max_attempts = 4;                              // >= 1 (1: no retries)
-  std::chrono::milliseconds initial_backoff{250};    // >= 0
-  std::chrono::milliseconds max_backoff{8000};       // >= initial_backoff
-  double backoff_multiplier = 2.0;                   // >= 1
-  double jitter = 0.2;                               // in [0, 1)
+  int max_attempts = 4;                            // >= 1 (1: no retries)
+  std::chrono::milliseconds initial_backoff{250};  // >= 0
+  std::chrono::milliseconds max_backoff{8000};     // >= initial_backoff
+  double backoff_multiplier = 2.0;                 // >= 1
+  double jitter = 0.2;                             // in [0, 1)
   // A Retry-After longer than this ends the query with kUnavailable at once.
   std::chrono::milliseconds max_retry_after{60000};
   // Seed of the jitter's random source; unset: drawn from std::random_device.
@@ -73,7 +73,7 @@ struct PrometheusOptions {
   // A file holding the bearer token (surrounding whitespace ignored); re-read
   // whenever its size, modification time or inode changes (rotated secrets).
   std::string bearer_token_file;
-  std::string basic_auth_user;      // basic auth when non-empty
+  std::string basic_auth_user;  // basic auth when non-empty
   std::string basic_auth_password;
 
   // TLS (https base URLs). ca_file: PEM bundle to verify the server with
@@ -94,9 +94,9 @@ struct PromQuery {
   enum class Kind { kRange, kInstant, kRawSamples };
   Kind kind = Kind::kRange;
   std::string promql;
-  StepGrid grid;                  // kRange, kRawSamples
-  int64_t time_unix = 0;          // kInstant
-  int64_t lookback_seconds = 300; // kRawSamples
+  StepGrid grid;                   // kRange, kRawSamples
+  int64_t time_unix = 0;           // kInstant
+  int64_t lookback_seconds = 300;  // kRawSamples
 
   static PromQuery Range(std::string promql, const StepGrid& grid);
   static PromQuery Instant(std::string promql, int64_t time_unix);

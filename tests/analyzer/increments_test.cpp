@@ -107,9 +107,9 @@ TEST(CounterIncrements, SumsTheIncrementsOfAllSeries) {
 TEST(CounterIncrements, DropCountsAsRestartFromZero) {
   // 100 -> 120 (+20), 120 -> 5 (restart: +5), 5 -> 15 (+10).
   std::vector<std::string> notes;
-  auto inc = CounterIncrements(
-      {S({{"pod", "a"}}, {{1000, 100}, {1060, 120}, {1120, 5}, {1180, 15}})}, Grid(3), {},
-      "canary total", &notes);
+  auto inc =
+      CounterIncrements({S({{"pod", "a"}}, {{1000, 100}, {1060, 120}, {1120, 5}, {1180, 15}})},
+                        Grid(3), {}, "canary total", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {20, 5, 10});
   EXPECT_TRUE(AnyNoteHas(notes, "canary total: 1 counter reset(s)"));
@@ -124,8 +124,8 @@ TEST(CounterIncrements, RawSamplesCatchAResetInsideAStep) {
       {}, "t", nullptr);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {28});
-  auto coarse = CounterIncrements({S({{"pod", "a"}}, {{1000, 100}, {1060, 8}})}, Grid(1), {}, "t",
-                                  nullptr);
+  auto coarse =
+      CounterIncrements({S({{"pod", "a"}}, {{1000, 100}, {1060, 8}})}, Grid(1), {}, "t", nullptr);
   ExpectSteps(*coarse, {8});
 }
 
@@ -144,8 +144,9 @@ TEST(CounterIncrements, SeriesAppearingMidWindowStartsFromItsFirstSampleByDefaul
   auto inc = CounterIncrements(series, Grid(3), {}, "bad", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {kNaN, 0, 2});
-  EXPECT_TRUE(AnyNoteHas(notes, "1 series appeared mid-window; their first samples (total 4) only "
-                                "set their baselines"));
+  EXPECT_TRUE(AnyNoteHas(notes,
+                         "1 series appeared mid-window; their first samples (total 4) only "
+                         "set their baselines"));
 
   CounterOptions from_zero;
   from_zero.new_series = NewSeriesStart::kFromZero;
@@ -159,8 +160,8 @@ TEST(CounterIncrements, SeriesAppearingMidWindowStartsFromItsFirstSampleByDefaul
 TEST(CounterIncrements, GapMovesTheIncreaseToTheStepAfterItAndEmptyStepsAreNaN) {
   // No sample at 1120: the step is missing; 10 -> 30 lands in the step after.
   std::vector<std::string> notes;
-  auto inc = CounterIncrements({S({}, {{1000, 0}, {1060, 10}, {1180, 30}})}, Grid(3), {}, "t",
-                               &notes);
+  auto inc =
+      CounterIncrements({S({}, {{1000, 0}, {1060, 10}, {1180, 30}})}, Grid(3), {}, "t", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {10, kNaN, 20});
   EXPECT_TRUE(AnyNoteHas(notes, "1 series had gaps (1 step(s) without samples)"));
@@ -178,8 +179,8 @@ TEST(CounterIncrements, GapInOneSeriesKeepsTheStepFromTheOthers) {
 TEST(CounterIncrements, NaNInfAndNegativeSamplesAreDroppedAndNoted) {
   std::vector<std::string> notes;
   auto inc = CounterIncrements(
-      {S({}, {{1000, 0}, {1060, kNaN}, {1120, 10}, {1180, kInf}, {1240, 20}, {1300, -1}})},
-      Grid(5), {}, "t", &notes);
+      {S({}, {{1000, 0}, {1060, kNaN}, {1120, 10}, {1180, kInf}, {1240, 20}, {1300, -1}})}, Grid(5),
+      {}, "t", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {kNaN, 10, kNaN, 10, kNaN});
   EXPECT_TRUE(AnyNoteHas(notes, "1 NaN, 1 +Inf, 0 -Inf, 1 negative"));
@@ -187,9 +188,9 @@ TEST(CounterIncrements, NaNInfAndNegativeSamplesAreDroppedAndNoted) {
 
 TEST(CounterIncrements, RepeatedLabelSetKeepsTheFirstSeries) {
   std::vector<std::string> notes;
-  auto inc = CounterIncrements({S({{"pod", "a"}}, {{1000, 0}, {1060, 5}}),
-                                S({{"pod", "a"}}, {{1000, 0}, {1060, 500}})},
-                               Grid(1), {}, "t", &notes);
+  auto inc = CounterIncrements(
+      {S({{"pod", "a"}}, {{1000, 0}, {1060, 5}}), S({{"pod", "a"}}, {{1000, 0}, {1060, 500}})},
+      Grid(1), {}, "t", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {5});
   EXPECT_TRUE(AnyNoteHas(notes, "dropped 1 series repeating an earlier label set"));
@@ -197,24 +198,24 @@ TEST(CounterIncrements, RepeatedLabelSetKeepsTheFirstSeries) {
 
 TEST(CounterIncrements, RepeatedTimestampKeepsTheLastSample) {
   std::vector<std::string> notes;
-  auto inc = CounterIncrements({S({}, {{1000, 0}, {1060, 5}, {1060, 6}})}, Grid(1), {}, "t",
-                               &notes);
+  auto inc =
+      CounterIncrements({S({}, {{1000, 0}, {1060, 5}, {1060, 6}})}, Grid(1), {}, "t", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {6});
   EXPECT_TRUE(AnyNoteHas(notes, "1 samples repeated a timestamp"));
 }
 
 TEST(CounterIncrements, SamplesOutOfTimeOrderAreDataLoss) {
-  auto inc = CounterIncrements({S({}, {{1060, 5}, {1000, 0}})}, Grid(1), {}, "canary total",
-                               nullptr);
+  auto inc =
+      CounterIncrements({S({}, {{1060, 5}, {1000, 0}})}, Grid(1), {}, "canary total", nullptr);
   ASSERT_FALSE(inc.ok());
   EXPECT_EQ(inc.status().code(), StatusCode::kDataLoss);
   EXPECT_THAT(inc.status().message(), HasSubstr("canary total"));
 }
 
 TEST(CounterIncrements, SamplesAfterTheGridEndAreIgnored) {
-  auto inc = CounterIncrements({S({}, {{1000, 0}, {1060, 5}, {1120, 50}})}, Grid(1), {}, "t",
-                               nullptr);
+  auto inc =
+      CounterIncrements({S({}, {{1000, 0}, {1060, 5}, {1120, 50}})}, Grid(1), {}, "t", nullptr);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {5});
 }
@@ -259,13 +260,14 @@ TEST(CounterIncrements, ResetGroupAppliesARestartToSiblingsThatGrewBackPastTheir
 
 TEST(ToCountSteps, MissingBadSeriesMeansNoBadEventsWhereTotalHasData) {
   std::vector<std::string> notes;
-  auto counts = ToCountSteps({}, {S({}, {{1000, 0}, {1060, 10}, {1180, 30}})}, Grid(3), {},
-                             "canary", &notes);
+  auto counts =
+      ToCountSteps({}, {S({}, {{1000, 0}, {1060, 10}, {1180, 30}})}, Grid(3), {}, "canary", &notes);
   ASSERT_TRUE(counts.ok());
   ExpectSteps(counts->total, {10, kNaN, 20});
   ExpectSteps(counts->bad, {0, kNaN, 0});
-  EXPECT_TRUE(AnyNoteHas(notes, "canary bad: no samples at 2 step(s) where total has data; counted "
-                                "as 0"));
+  EXPECT_TRUE(AnyNoteHas(notes,
+                         "canary bad: no samples at 2 step(s) where total has data; counted "
+                         "as 0"));
   EXPECT_FALSE(AnyNoteHas(notes, "canary bad: no series returned"));
 }
 
@@ -280,9 +282,9 @@ TEST(ToCountSteps, BadSeriesStartingLateIsZeroBeforeItsFirstSample) {
 
 TEST(ToCountSteps, BadWithoutTotalIsMissingAndBadAboveTotalIsNotedNotClamped) {
   std::vector<std::string> notes;
-  auto counts = ToCountSteps({S({}, {{1000, 0}, {1060, 50}, {1120, 60}, {1180, 61}})},
-                             {S({}, {{1000, 0}, {1060, 10}, {1180, 30}})}, Grid(3), {}, "control",
-                             &notes);
+  auto counts =
+      ToCountSteps({S({}, {{1000, 0}, {1060, 50}, {1120, 60}, {1180, 61}})},
+                   {S({}, {{1000, 0}, {1060, 10}, {1180, 30}})}, Grid(3), {}, "control", &notes);
   ASSERT_TRUE(counts.ok());
   ExpectSteps(counts->total, {10, kNaN, 20});
   ExpectSteps(counts->bad, {50, kNaN, 1});
@@ -295,8 +297,8 @@ TEST(ToCountSteps, AssembledMetricDataPassesValidation) {
   const StepGrid grid = Grid(2);
   data.step_end_unix = grid.StepEnds();
   data.step_seconds = grid.step_seconds;
-  auto canary = ToCountSteps({}, {S({}, {{1000, 0}, {1060, 1}, {1120, 2}})}, grid, {}, "canary",
-                             &data.notes);
+  auto canary =
+      ToCountSteps({}, {S({}, {{1000, 0}, {1060, 1}, {1120, 2}})}, grid, {}, "canary", &data.notes);
   auto control = ToCountSteps({}, {S({}, {{1000, 0}, {1060, 3}, {1120, 4}})}, grid, {}, "control",
                               &data.notes);
   ASSERT_TRUE(canary.ok() && control.ok());
@@ -324,11 +326,10 @@ TEST(ParseLe, ReadsNumbersAndInfinity) {
 TEST(ToHistogramSteps, SumsEachBucketOverSeriesWithTheSameLe) {
   // Two pods, buckets le=10, le=+Inf. Increments per step:
   // pod a: le10 +3,+1  le+Inf +5,+4;  pod b: le10 +2,+0  le+Inf +2,+6.
-  const std::vector<Series> buckets = {
-      S(B("a", "10"), {{1000, 10}, {1060, 13}, {1120, 14}}),
-      S(B("a", "+Inf"), {{1000, 20}, {1060, 25}, {1120, 29}}),
-      S(B("b", "10"), {{1000, 0}, {1060, 2}, {1120, 2}}),
-      S(B("b", "+Inf"), {{1000, 0}, {1060, 2}, {1120, 8}})};
+  const std::vector<Series> buckets = {S(B("a", "10"), {{1000, 10}, {1060, 13}, {1120, 14}}),
+                                       S(B("a", "+Inf"), {{1000, 20}, {1060, 25}, {1120, 29}}),
+                                       S(B("b", "10"), {{1000, 0}, {1060, 2}, {1120, 2}}),
+                                       S(B("b", "+Inf"), {{1000, 0}, {1060, 2}, {1120, 8}})};
   std::vector<std::string> notes;
   auto h = ToHistogramSteps(buckets, Grid(2), {}, "canary", &notes);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
@@ -341,9 +342,8 @@ TEST(ToHistogramSteps, SumsEachBucketOverSeriesWithTheSameLe) {
 TEST(ToHistogramSteps, BucketsOfOneHistogramResetTogether) {
   // The pod restarts before 1120. le=+Inf drops (100 -> 9); le=50 went 4 -> 6,
   // which alone looks like +2, but the process restarted: it counted 6.
-  const std::vector<Series> buckets = {
-      S(B("a", "50"), {{1000, 3}, {1060, 4}, {1120, 6}}),
-      S(B("a", "+Inf"), {{1000, 90}, {1060, 100}, {1120, 9}})};
+  const std::vector<Series> buckets = {S(B("a", "50"), {{1000, 3}, {1060, 4}, {1120, 6}}),
+                                       S(B("a", "+Inf"), {{1000, 90}, {1060, 100}, {1120, 9}})};
   std::vector<std::string> notes;
   auto h = ToHistogramSteps(buckets, Grid(2), {}, "canary", &notes);
   ASSERT_TRUE(h.ok());
@@ -400,7 +400,8 @@ TEST(ToHistogramSteps, SeriesWithoutLeIsInvalidArgument) {
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(h.status().message(), HasSubstr("no le label"));
-  auto vm = ToHistogramSteps({S({{"vmrange", "1e0...2e0"}}, {{1000, 0}})}, Grid(1), {}, "c", nullptr);
+  auto vm =
+      ToHistogramSteps({S({{"vmrange", "1e0...2e0"}}, {{1000, 0}})}, Grid(1), {}, "c", nullptr);
   EXPECT_THAT(vm.status().message(), HasSubstr("vmrange"));
 }
 
@@ -485,8 +486,8 @@ TEST(ToSeriesSteps, NoSeriesIsAllMissingWithANote) {
 }
 
 TEST(ToSeriesSteps, SamplesOutOfOrderAreDataLoss) {
-  auto g = ToSeriesSteps({S({}, {{1120, 1}, {1060, 2}})}, Grid(2), GaugeAggregation::kSum, "c",
-                         nullptr);
+  auto g =
+      ToSeriesSteps({S({}, {{1120, 1}, {1060, 2}})}, Grid(2), GaugeAggregation::kSum, "c", nullptr);
   EXPECT_EQ(g.status().code(), StatusCode::kDataLoss);
 }
 

@@ -6,12 +6,11 @@
 #include "analyzer/prometheus_client.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
@@ -294,12 +293,14 @@ TEST(ParseQueryResponse, ReadsVectorScalarAndString) {
 }
 
 TEST(ParseQueryResponse, GarbageAndTruncatedBodiesAreDataLoss) {
-  for (const char* body : {"<html>502 Bad Gateway</html>", "", R"({"status":"success","data":{"res)",
-                           "[1,2]", R"({"status":"weird"})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"x"]]}]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[["1","2"]]}]}})",
-                           R"({"status":"success","data":{"resultType":"tensor","result":[]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":{}}})"}) {
+  for (
+      const char* body :
+      {"<html>502 Bad Gateway</html>", "", R"({"status":"success","data":{"res)", "[1,2]",
+       R"({"status":"weird"})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"x"]]}]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[["1","2"]]}]}})",
+       R"({"status":"success","data":{"resultType":"tensor","result":[]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":{}}})"}) {
     auto r = detail::ParseQueryResponse(body);
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << body;
@@ -381,7 +382,8 @@ TEST(BackoffDelay, JitterScalesWithinPlusMinusTheFraction) {
 }
 
 TEST(ParseRetryAfter, ReadsSecondsAndHttpDates) {
-  const auto now = Clock::TimePoint{} + std::chrono::seconds(784111777);  // Sun, 06 Nov 1994 08:49:37
+  const auto now =
+      Clock::TimePoint{} + std::chrono::seconds(784111777);  // Sun, 06 Nov 1994 08:49:37
   EXPECT_EQ(detail::ParseRetryAfter("2", now), milliseconds(2000));
   EXPECT_EQ(detail::ParseRetryAfter(" 30 ", now), milliseconds(30000));
   EXPECT_EQ(detail::ParseRetryAfter("Sun, 06 Nov 1994 08:50:07 GMT", now), milliseconds(30000));
@@ -403,7 +405,8 @@ TEST(TokenFile, RereadsTheTokenWhenTheFileChanges) {
   const std::string path = dir.File("token", "first-token\n");
   detail::TokenFile token(path);
   EXPECT_EQ(*token.Get(), "first-token");
-  std::ofstream(path) << "  rotated-token-2  \n";  // a different size: detected even with coarse mtimes
+  std::ofstream(path)
+      << "  rotated-token-2  \n";  // a different size: detected even with coarse mtimes
   EXPECT_EQ(*token.Get(), "rotated-token-2");
 }
 

@@ -2,10 +2,9 @@
 // Prometheus): the form-encoded POST with aligned step parameters, auth and
 // tenant headers, a rotated bearer token, the base URL's path prefix; and TLS
 // verification against a local HTTPS server with a self-signed certificate.
-#include <httplib.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <thread>
@@ -53,8 +52,8 @@ PrometheusServer* ClientRequests::server_ = nullptr;
 TEST_F(ClientRequests, RangeQueryIsAFormEncodedPostWithAlignedParameters) {
   auto client = MakeClient(proxy_->url(), &clock_);
   const std::string query = RequestsSelector("v1", true);
-  auto grid = analyzer::AlignStepGrid(scenario_->grid.start_unix - 17,
-                                      scenario_->grid.end_unix() + 59, 60);
+  auto grid =
+      analyzer::AlignStepGrid(scenario_->grid.start_unix - 17, scenario_->grid.end_unix() + 59, 60);
   ASSERT_TRUE(grid.ok());
   ASSERT_TRUE(client->QueryRange(query, *grid).ok());
   const auto requests = proxy_->Requests();
@@ -96,7 +95,8 @@ TEST_F(ClientRequests, BasicAuthAndTenantHeaderAreSent) {
   ASSERT_TRUE(client->QueryInstant("up", scenario_->grid.end_unix()).ok());
   const auto requests = proxy_->Requests();
   ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].Header("Authorization"), "Basic dmVyZGljdDpzM2NyZXQ=");  // base64("verdict:s3cret")
+  EXPECT_EQ(requests[0].Header("Authorization"),
+            "Basic dmVyZGljdDpzM2NyZXQ=");  // base64("verdict:s3cret")
   EXPECT_EQ(requests[0].Header("X-Scope-OrgID"), "tenant-a");
 }
 

@@ -6,9 +6,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace verdict::integration {
 namespace {
@@ -76,9 +75,9 @@ StatusOr<std::unique_ptr<ChildProcess>> StartServer(
       *port_out = port;
       return std::move(*child);
     }
-    last = exited ? UnavailableError("exited with " + std::to_string(code) + ": " +
-                                     LogTail(log_path))
-                  : DeadlineExceededError("not ready within 30 s: " + LogTail(log_path));
+    last = exited
+               ? UnavailableError("exited with " + std::to_string(code) + ": " + LogTail(log_path))
+               : DeadlineExceededError("not ready within 30 s: " + LogTail(log_path));
     (*child)->Stop();
   }
   return last;
@@ -90,9 +89,8 @@ long CountSeries(int port, const std::string& match, int64_t start_unix, int64_t
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(1, 0);
   client.set_read_timeout(5, 0);
-  httplib::Params params{{"match[]", match},
-                         {"start", std::to_string(start_unix)},
-                         {"end", std::to_string(end_unix)}};
+  httplib::Params params{
+      {"match[]", match}, {"start", std::to_string(start_unix)}, {"end", std::to_string(end_unix)}};
   auto res = client.Post("/api/v1/series", params);
   if (!res || res->status != 200) return -1;
   auto body = nlohmann::json::parse(res->body, nullptr, false);
@@ -100,7 +98,8 @@ long CountSeries(int port, const std::string& match, int64_t start_unix, int64_t
   return static_cast<long>(body["data"].size());
 }
 
-StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(const std::string& openmetrics) {
+StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(
+    const std::string& openmetrics) {
   const std::string prometheus = Binary("VERDICT_PROMETHEUS_BIN", "/usr/bin/prometheus");
   const std::string promtool = Binary("VERDICT_PROMTOOL_BIN", "/usr/bin/promtool");
   VERDICT_RETURN_IF_ERROR(RequireBinary(prometheus, "prometheus"));
@@ -134,19 +133,16 @@ PrometheusServer::~PrometheusServer() {
 }
 
 StatusOr<std::unique_ptr<VictoriaMetricsServer>> VictoriaMetricsServer::Start(
-    const std::string& import_jsonl, size_t expected_series, int64_t start_unix,
-    int64_t end_unix) {
+    const std::string& import_jsonl, size_t expected_series, int64_t start_unix, int64_t end_unix) {
   const std::string vm = Binary("VERDICT_VICTORIA_METRICS_BIN", "/usr/bin/victoria-metrics");
   VERDICT_RETURN_IF_ERROR(RequireBinary(vm, "victoria-metrics"));
   std::unique_ptr<VictoriaMetricsServer> server(new VictoriaMetricsServer());
   const std::string& dir = server->dir_.path();
   auto child = StartServer(
       [&](int port) {
-        return std::vector<std::string>{vm,
-                                        "-storageDataPath=" + dir + "/vm",
+        return std::vector<std::string>{vm, "-storageDataPath=" + dir + "/vm",
                                         "-httpListenAddr=127.0.0.1:" + std::to_string(port),
-                                        "-search.disableCache",
-                                        "-loggerLevel=ERROR"};
+                                        "-search.disableCache", "-loggerLevel=ERROR"};
       },
       "/health", "/flags", dir + "/vm", dir + "/victoria-metrics.log", &server->port_);
   if (!child.ok()) return child.status().WithContext("victoria-metrics");

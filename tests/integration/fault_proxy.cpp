@@ -170,11 +170,10 @@ void FaultProxy::Forward(const httplib::Request& req, httplib::Response& res, bo
       headers.emplace(k, v);
     }
   }
-  httplib::Result upstream =
-      req.method == "POST"
-          ? backend.Post(req.target, headers, req.body,
-                         req.get_header_value("Content-Type").c_str())
-          : backend.Get(req.target, headers);
+  httplib::Result upstream = req.method == "POST"
+                                 ? backend.Post(req.target, headers, req.body,
+                                                req.get_header_value("Content-Type").c_str())
+                                 : backend.Get(req.target, headers);
   if (!upstream) {
     res.status = 502;
     res.set_content("backend unreachable", "text/plain");

@@ -98,11 +98,11 @@ class FaultProxy {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  Fault fault_ = Fault::kNone;      // guarded by mu_
-  int fault_times_ = 0;             // guarded by mu_
-  std::string retry_after_ = "1";   // guarded by mu_
-  size_t oversize_bytes_ = 4 << 20; // guarded by mu_
-  bool released_ = false;           // guarded by mu_
+  Fault fault_ = Fault::kNone;             // guarded by mu_
+  int fault_times_ = 0;                    // guarded by mu_
+  std::string retry_after_ = "1";          // guarded by mu_
+  size_t oversize_bytes_ = 4 << 20;        // guarded by mu_
+  bool released_ = false;                  // guarded by mu_
   std::vector<RecordedRequest> requests_;  // guarded by mu_
   std::atomic<size_t> faults_served_{0};
   std::atomic<int> hanging_{0};

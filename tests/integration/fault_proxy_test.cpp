@@ -57,7 +57,8 @@ class FaultMatrix : public ::testing::Test {
   }
   // The v1 total over the window, read from `result`.
   double Total(const analyzer::QueryResult& result) {
-    auto inc = analyzer::CounterIncrements(result.series, scenario_->grid, FromZero(), "t", nullptr);
+    auto inc =
+        analyzer::CounterIncrements(result.series, scenario_->grid, FromZero(), "t", nullptr);
     return inc.ok() ? Sum(*inc) : -1;
   }
 
@@ -94,7 +95,8 @@ TEST_F(FaultMatrix, ConnectionRefusedEndsUnavailableAfterBackedOffRetries) {
 
 TEST_F(FaultMatrix, HangingServerEndsDeadlineExceededAtTheTimeoutWithoutRetry) {
   proxy_->SetFault(Fault::kHang);
-  auto client = Client([](analyzer::PrometheusOptions& o) { o.request_timeout = milliseconds(300); });
+  auto client =
+      Client([](analyzer::PrometheusOptions& o) { o.request_timeout = milliseconds(300); });
   const auto start = std::chrono::steady_clock::now();
   auto r = QueryTotals(*client);
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -138,9 +140,8 @@ TEST_F(FaultMatrix, TooManyRequestsWaitsWhatRetryAfterAsksThenSucceeds) {
 TEST_F(FaultMatrix, RetryAfterBeyondTheLimitGivesUpAtOnce) {
   proxy_->SetRetryAfter("3600");
   proxy_->SetFault(Fault::kTooManyRequests);
-  auto r = QueryTotals(*Client([](analyzer::PrometheusOptions& o) {
-    o.max_retry_after = milliseconds(60000);
-  }));
+  auto r = QueryTotals(
+      *Client([](analyzer::PrometheusOptions& o) { o.max_retry_after = milliseconds(60000); }));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(r.status().message(), HasSubstr("retry after 3600 s"));
@@ -153,7 +154,8 @@ TEST_F(FaultMatrix, TruncatedBodyIsDataLoss) {
   auto r = QueryTotals(*Client());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
-  EXPECT_THAT(r.status().message(), HasSubstr("response body truncated"));  // curl saw the short body
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("response body truncated"));  // curl saw the short body
 }
 
 TEST_F(FaultMatrix, NonJsonBodyIsDataLossQuotingTheBody) {
@@ -168,9 +170,8 @@ TEST_F(FaultMatrix, NonJsonBodyIsDataLossQuotingTheBody) {
 TEST_F(FaultMatrix, OversizedChunkedBodyIsAbortedAsResourceExhausted) {
   proxy_->SetOversizeBytes(8 << 20);
   proxy_->SetFault(Fault::kOversizedChunked);
-  auto r = QueryTotals(*Client([](analyzer::PrometheusOptions& o) {
-    o.max_response_bytes = 1 << 20;
-  }));
+  auto r =
+      QueryTotals(*Client([](analyzer::PrometheusOptions& o) { o.max_response_bytes = 1 << 20; }));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(r.status().message(), HasSubstr("max_response_bytes=1048576"));
@@ -179,9 +180,8 @@ TEST_F(FaultMatrix, OversizedChunkedBodyIsAbortedAsResourceExhausted) {
 TEST_F(FaultMatrix, OversizedBodyWithContentLengthIsResourceExhausted) {
   proxy_->SetOversizeBytes(2 << 20);
   proxy_->SetFault(Fault::kOversizedLength);
-  auto r = QueryTotals(*Client([](analyzer::PrometheusOptions& o) {
-    o.max_response_bytes = 1 << 20;
-  }));
+  auto r =
+      QueryTotals(*Client([](analyzer::PrometheusOptions& o) { o.max_response_bytes = 1 << 20; }));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
 }
@@ -215,7 +215,8 @@ TEST_F(FaultMatrix, ConcurrentBatchThroughAFlakyServerSucceedsEntirely) {
   proxy_->SetFault(Fault::kUnavailable, 3);
   std::vector<PromQuery> queries;
   for (int i = 0; i < 8; ++i) {
-    queries.push_back(PromQuery::Range(RequestsSelector(i % 2 ? "v1" : "v2", false), scenario_->grid));
+    queries.push_back(
+        PromQuery::Range(RequestsSelector(i % 2 ? "v1" : "v2", false), scenario_->grid));
   }
   auto results = Client()->RunBatch(queries, 4);
   ASSERT_EQ(results.size(), 8u);

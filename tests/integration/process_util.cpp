@@ -55,7 +55,8 @@ bool PollUntil(const std::function<bool()>& condition, std::chrono::milliseconds
   while (true) {
     if (condition()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval, not a wait for an event
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(10));  // poll interval, not a wait for an event
   }
 }
 

@@ -110,7 +110,8 @@ TEST_F(PrometheusEngine, SpecialValuesArriveAsNaNAndInfinities) {
   EXPECT_TRUE(std::isinf(scalar->series[0].samples[0].value));
   EXPECT_GT(scalar->series[0].samples[0].value, 0);
   EXPECT_EQ(scalar->series[0].samples[0].t_ms, t * 1000);
-  auto vec = client_->QueryInstant("vector(0/0) or label_replace(vector(-1/0), \"x\", \"1\", \"\", \"\")", t);
+  auto vec = client_->QueryInstant(
+      "vector(0/0) or label_replace(vector(-1/0), \"x\", \"1\", \"\", \"\")", t);
   ASSERT_TRUE(vec.ok()) << vec.status().ToString();
   ASSERT_EQ(vec->type, analyzer::ResultType::kVector);
   ASSERT_EQ(vec->series.size(), 2u);

@@ -1,12 +1,12 @@
 #include "tests/integration/scenario.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace verdict::integration {
 namespace {
@@ -125,7 +125,8 @@ class Generator {
       add(fmt::format("api-v2-{}", i), "api", "prod", "v2", spec_.v2_error_rate, spec_.v2_median_ms,
           true);
     }
-    if (spec_.v2_restart && spec_.v2_pods >= 2) pods.back().restart_after_unix = sc.restart_after_unix;
+    if (spec_.v2_restart && spec_.v2_pods >= 2)
+      pods.back().restart_after_unix = sc.restart_after_unix;
     if (spec_.v2_join) {
       add("api-v2-join", "api", "prod", "v2", spec_.v2_error_rate, spec_.v2_median_ms, true);
       pods.back().start_unix = sc.join_unix;
@@ -148,7 +149,7 @@ class Generator {
     const size_t nb = spec_.upper_bounds.size();
     for (int r = 0; r < n; ++r) {
       const double u = unit(rng_);
-      const std::string code = u < pod.error_rate ? "503"
+      const std::string code = u < pod.error_rate                             ? "503"
                                : u < pod.error_rate + spec_.client_error_rate ? "404"
                                                                               : "200";
       const double ms = pod.median_ms * std::exp(0.6 * normal(rng_));

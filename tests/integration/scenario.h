@@ -34,8 +34,8 @@ struct ScenarioSpec {
   int64_t warmup_seconds = 600;  // traffic before the window (baselines)
   int64_t step_seconds = 60;
   int64_t scrape_seconds = 15;
-  std::vector<double> upper_bounds = {5,   10,  25,   50,   100,
-                                      250, 500, 1000, 2500, std::numeric_limits<double>::infinity()};
+  std::vector<double> upper_bounds = {
+      5, 10, 25, 50, 100, 250, 500, 1000, 2500, std::numeric_limits<double>::infinity()};
   int v1_pods = 3;
   int v2_pods = 2;
   double v1_error_rate = 0.005;
@@ -45,8 +45,8 @@ struct ScenarioSpec {
   double v2_median_ms = 80;
   int min_requests = 20;  // per pod and scrape
   int max_requests = 40;
-  bool v2_restart = true;    // pod api-v2-1 restarts after the step ending at restart_after_unix
-  bool v2_join = true;       // pod api-v2-join starts mid-window
+  bool v2_restart = true;  // pod api-v2-1 restarts after the step ending at restart_after_unix
+  bool v2_join = true;     // pod api-v2-join starts mid-window
   bool distractors = true;
   uint64_t seed = 20240601;
 };
@@ -61,10 +61,10 @@ struct SideTruth {
 struct Scenario {
   ScenarioSpec spec;
   analyzer::StepGrid grid;
-  int64_t restart_after_unix = 0;  // a step end; the restart happens right after it
-  int64_t join_unix = 0;           // the joining pod's start
-  std::vector<analyzer::Series> series;      // everything written to the engines
-  std::map<std::string, SideTruth> truth;    // by version: "v1", "v2"
+  int64_t restart_after_unix = 0;          // a step end; the restart happens right after it
+  int64_t join_unix = 0;                   // the joining pod's start
+  std::vector<analyzer::Series> series;    // everything written to the engines
+  std::map<std::string, SideTruth> truth;  // by version: "v1", "v2"
   std::map<std::string, std::vector<double>> gauge;  // by version, value at each step end
 
   // What NewSeriesStart::kFromFirstSample leaves out when the engine is read

@@ -121,9 +121,8 @@ inline SideRead ReadSide(const analyzer::PrometheusClient& client, const Scenari
                                        version, &out.notes);
   auto histogram =
       analyzer::ToHistogramSteps(results[2]->series, sc.grid, options, version, &out.notes);
-  auto gauge = analyzer::ToSeriesSteps(results[3]->series, sc.grid,
-                                       analyzer::GaugeAggregation::kRequireSingle, version,
-                                       &out.notes);
+  auto gauge = analyzer::ToSeriesSteps(
+      results[3]->series, sc.grid, analyzer::GaugeAggregation::kRequireSingle, version, &out.notes);
   EXPECT_TRUE(counts.ok()) << counts.status().ToString();
   EXPECT_TRUE(histogram.ok()) << histogram.status().ToString();
   EXPECT_TRUE(gauge.ok()) << gauge.status().ToString();
