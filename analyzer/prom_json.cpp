@@ -129,7 +129,7 @@ StatusCode CodeForErrorType(const std::string& type, long http_status) {
   if (http_status == 404) return StatusCode::kNotFound;
   if (http_status == 504) return StatusCode::kDeadlineExceeded;
   if (http_status == 429 || http_status >= 500) return StatusCode::kUnavailable;
-  if (http_status >= 400) return StatusCode::kInvalidArgument;
+  if (http_status >= 300) return StatusCode::kInvalidArgument;  // 3xx: misconfigured base_url
   return StatusCode::kDataLoss;  // a 2xx claiming an error of an unknown type
 }
 
@@ -143,6 +143,9 @@ std::string HttpHint(long http_status) {
     case 429:
       return " (rate limited)";
     default:
+      if (http_status >= 300 && http_status < 400) {
+        return " (a redirect, not followed: set base_url to the final location)";
+      }
       return "";
   }
 }

@@ -20,7 +20,8 @@ StatusOr<QueryResult> ParseQueryResponse(std::string_view body);
 // bad_data/execution -> kInvalidArgument, timeout -> kDeadlineExceeded,
 // not_found -> kNotFound, canceled/unavailable/internal -> kUnavailable;
 // otherwise the HTTP status: 400/422/other 4xx -> kInvalidArgument (401/403
-// with a credentials hint), 404 -> kNotFound, 429/5xx -> kUnavailable,
+// with a credentials hint), 3xx (redirects are not followed) ->
+// kInvalidArgument, 404 -> kNotFound, 429/5xx -> kUnavailable,
 // 504 -> kDeadlineExceeded.
 Status ErrorFromResponse(long http_status, std::string_view body);
 

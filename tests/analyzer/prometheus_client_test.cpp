@@ -343,6 +343,7 @@ TEST(ErrorFromResponse, MapsErrorTypesAndHttpStatusesToActionableCodes) {
       {401, "Unauthorized", StatusCode::kInvalidArgument, "bearer token or basic auth"},
       {403, "", StatusCode::kInvalidArgument, "credentials"},
       {418, "", StatusCode::kInvalidArgument, "HTTP 418"},
+      {302, "", StatusCode::kInvalidArgument, "redirect, not followed"},
   };
   for (const Case& c : cases) {
     Status s = detail::ErrorFromResponse(c.http, c.body);
