@@ -132,6 +132,16 @@ TEST_F(PrometheusEngine, InvalidPromQLIsInvalidArgumentWithBadData) {
   EXPECT_TRUE(clock_.Sleeps().empty());  // not retried
 }
 
+TEST_F(PrometheusEngine, RawSamplesOfAnExpressionAreRejectedAsBadData) {
+  // selector[window] only works on a plain selector; Prometheus says so, and the
+  // client reports it as a query to fix.
+  auto r =
+      client_->QueryRawSamples("sum(" + RequestsSelector("v1", false) + ")", FullScenario().grid);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("bad_data"));
+}
+
 TEST_F(PrometheusEngine, WrongPathPrefixIsNotFound) {
   auto client = MakeClient(server_->url() + "/prometheus", &clock_);
   auto r = client->QueryInstant("up", FullScenario().grid.end_unix());
@@ -140,13 +150,13 @@ TEST_F(PrometheusEngine, WrongPathPrefixIsNotFound) {
   EXPECT_THAT(r.status().message(), HasSubstr("path prefix"));
 }
 
-TEST_F(PrometheusEngine, InstantQueryWithARangeResultIsRejectedForRangeUse) {
-  // QueryRange must get a matrix; an instant vector answer is refused by type.
+TEST_F(PrometheusEngine, InstantQueryOfASumIsOneVectorSampleWithTheWindowsLastValue) {
   const Scenario& sc = FullScenario();
   auto r = client_->QueryInstant("sum(" + RequestsSelector("v1", false) + ")", sc.grid.end_unix());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->type, analyzer::ResultType::kVector);
-  EXPECT_EQ(r->series.size(), 1u);
+  ASSERT_EQ(r->series.size(), 1u);
+  EXPECT_EQ(r->series[0].samples[0].t_ms, sc.grid.end_unix() * 1000);
 }
 
 }  // namespace
