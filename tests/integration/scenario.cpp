@@ -1,0 +1,331 @@
+#include "tests/integration/scenario.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <stdexcept>
+
+namespace verdict::integration {
+namespace {
+
+using analyzer::Labels;
+using analyzer::Series;
+
+constexpr const char* kRequests = "istio_requests_total";
+constexpr const char* kBuckets = "istio_request_duration_milliseconds_bucket";
+constexpr const char* kGauge = "scenario_inflight_requests";
+
+struct Pod {
+  std::string name, workload, namespace_, service, version;
+  int64_t start_unix = 0;
+  int64_t restart_after_unix = 0;  // 0: never
+  double error_rate = 0, median_ms = 0;
+  bool judged = false;  // api in prod: counted in the truth
+};
+
+struct CodeState {
+  double requests = 0;
+  std::vector<double> buckets;  // cumulative
+};
+
+Labels BaseLabels(const Pod& pod, const std::string& reporter, const std::string& code) {
+  return {{"reporter", reporter},
+          {"destination_workload", pod.workload},
+          {"destination_workload_namespace", pod.namespace_},
+          {"destination_service_name", pod.service},
+          {"destination_version", pod.version},
+          {"response_code", code},
+          {"source_workload", "frontend"},
+          {"pod", pod.name}};
+}
+
+std::string FormatLe(double b) { return std::isinf(b) ? "+Inf" : fmt::format("{}", b); }
+
+class Generator {
+ public:
+  explicit Generator(const ScenarioSpec& spec) : spec_(spec), rng_(spec.seed) {}
+
+  Scenario Run() {
+    Scenario sc;
+    sc.spec = spec_;
+    const int64_t step = spec_.step_seconds;
+    if (spec_.end_unix % step != 0 || spec_.window_seconds % step != 0) {
+      throw std::logic_error("scenario end and window must be whole steps");
+    }
+    sc.grid = analyzer::StepGrid{spec_.end_unix - spec_.window_seconds, step,
+                                 static_cast<size_t>(spec_.window_seconds / step)};
+    sc.restart_after_unix = spec_.v2_restart ? sc.grid.start_unix + 12 * step : 0;
+    sc.join_unix = spec_.v2_join ? sc.grid.start_unix + 15 * step + 5 : 0;
+    const size_t nb = spec_.upper_bounds.size();
+    for (const char* v : {"v1", "v2"}) {
+      SideTruth& t = sc.truth[v];
+      t.total.assign(sc.grid.steps, 0);
+      t.bad.assign(sc.grid.steps, 0);
+      t.buckets.assign(sc.grid.steps, std::vector<double>(nb, 0));
+      sc.gauge[v].assign(sc.grid.steps, 0);
+    }
+    const std::vector<Pod> pods = MakePods(sc);
+    std::vector<std::map<std::string, CodeState>> state(pods.size());
+    const int64_t warm = sc.grid.start_unix - spec_.warmup_seconds;
+    for (int64_t t = warm + spec_.scrape_seconds; t <= spec_.end_unix; t += spec_.scrape_seconds) {
+      const long s = StepOf(sc.grid, t);
+      std::map<std::string, double> inflight;
+      for (size_t p = 0; p < pods.size(); ++p) {
+        const Pod& pod = pods[p];
+        if (pod.start_unix >= t) continue;
+        if (pod.restart_after_unix != 0 && t - spec_.scrape_seconds == pod.restart_after_unix) {
+          state[p].clear();  // the process restarted: counters start again from 0
+        }
+        const double n = Scrape(pod, &state[p], s, pod.judged ? &sc.truth[pod.version] : nullptr);
+        if (pod.judged) inflight[pod.version] += n;
+        Emit(pod, state[p], t, &sc);
+      }
+      for (const char* v : {"v1", "v2"}) {
+        Append(&sc, {{"__name__", kGauge}, {"destination_version", v}}, t, inflight[v]);
+        if (s >= 0 && t == sc.grid.End(static_cast<size_t>(s))) {
+          sc.gauge[v][static_cast<size_t>(s)] = inflight[v];
+        }
+      }
+    }
+    CheckResetsAreVisible(sc, pods);
+    return sc;
+  }
+
+ private:
+  static long StepOf(const analyzer::StepGrid& g, int64_t t) {
+    if (t <= g.start_unix || t > g.end_unix()) return -1;
+    return static_cast<long>((t - g.start_unix - 1) / g.step_seconds);
+  }
+
+  std::vector<Pod> MakePods(const Scenario& sc) const {
+    const int64_t warm = sc.grid.start_unix - spec_.warmup_seconds;
+    std::vector<Pod> pods;
+    auto add = [&](std::string name, std::string service, std::string ns, std::string version,
+                   double err, double median, bool judged) {
+      Pod p;
+      p.name = std::move(name);
+      p.service = std::move(service);
+      p.namespace_ = std::move(ns);
+      p.version = std::move(version);
+      p.workload = p.service + "-" + p.version;
+      p.start_unix = warm;
+      p.error_rate = err;
+      p.median_ms = median;
+      p.judged = judged;
+      pods.push_back(p);
+    };
+    for (int i = 0; i < spec_.v1_pods; ++i) {
+      add(fmt::format("api-v1-{}", i), "api", "prod", "v1", spec_.v1_error_rate, spec_.v1_median_ms,
+          true);
+    }
+    for (int i = 0; i < spec_.v2_pods; ++i) {
+      add(fmt::format("api-v2-{}", i), "api", "prod", "v2", spec_.v2_error_rate, spec_.v2_median_ms,
+          true);
+    }
+    if (spec_.v2_restart && spec_.v2_pods >= 2)
+      pods.back().restart_after_unix = sc.restart_after_unix;
+    if (spec_.v2_join) {
+      add("api-v2-join", "api", "prod", "v2", spec_.v2_error_rate, spec_.v2_median_ms, true);
+      pods.back().start_unix = sc.join_unix;
+    }
+    if (spec_.distractors) {
+      add("web-v1-0", "web", "prod", "v1", 0.2, 400, false);
+      add("web-v2-0", "web", "prod", "v2", 0.2, 400, false);
+      add("api-v2-staging", "api", "staging", "v2", 0.5, 900, false);
+    }
+    return pods;
+  }
+
+  // One scrape interval of traffic for `pod`; returns the number of requests.
+  double Scrape(const Pod& pod, std::map<std::string, CodeState>* state, long step,
+                SideTruth* truth) {
+    std::uniform_int_distribution<int> count(spec_.min_requests, spec_.max_requests);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    const int n = count(rng_);
+    const size_t nb = spec_.upper_bounds.size();
+    for (int r = 0; r < n; ++r) {
+      const double u = unit(rng_);
+      const std::string code = u < pod.error_rate                             ? "503"
+                               : u < pod.error_rate + spec_.client_error_rate ? "404"
+                                                                              : "200";
+      const double ms = pod.median_ms * std::exp(0.6 * normal(rng_));
+      CodeState& cs = (*state)[code];
+      cs.buckets.resize(nb, 0);
+      cs.requests += 1;
+      for (size_t b = 0; b < nb; ++b) {
+        if (ms <= spec_.upper_bounds[b]) cs.buckets[b] += 1;
+      }
+      if (truth != nullptr && step >= 0) {
+        const size_t s = static_cast<size_t>(step);
+        truth->total[s] += 1;
+        if (code[0] == '5') truth->bad[s] += 1;
+        for (size_t b = 0; b < nb; ++b) {
+          if (ms <= spec_.upper_bounds[b]) truth->buckets[s][b] += 1;
+        }
+      }
+    }
+    return n;
+  }
+
+  void Emit(const Pod& pod, const std::map<std::string, CodeState>& state, int64_t t,
+            Scenario* sc) {
+    for (const auto& [code, cs] : state) {
+      Labels l = BaseLabels(pod, "destination", code);
+      l["__name__"] = kRequests;
+      Append(sc, l, t, cs.requests);
+      if (spec_.distractors) {
+        Labels src = BaseLabels(pod, "source", code);
+        src["__name__"] = kRequests;
+        Append(sc, src, t, cs.requests);
+      }
+      Labels b = BaseLabels(pod, "destination", code);
+      b["__name__"] = kBuckets;
+      for (size_t k = 0; k < spec_.upper_bounds.size(); ++k) {
+        b["le"] = FormatLe(spec_.upper_bounds[k]);
+        Append(sc, b, t, cs.buckets[k]);
+      }
+    }
+  }
+
+  void Append(Scenario* sc, const Labels& labels, int64_t t, double value) {
+    auto [it, inserted] = index_.emplace(labels, sc->series.size());
+    if (inserted) {
+      sc->series.push_back(Series{labels, {}});
+      sc->created_unix[labels] = t;
+    }
+    sc->series[it->second].samples.push_back({t * 1000, value});
+  }
+
+  // The restarted pod's counters must visibly drop at both resolutions.
+  void CheckResetsAreVisible(const Scenario& sc, const std::vector<Pod>& pods) const {
+    for (const Pod& pod : pods) {
+      if (pod.restart_after_unix == 0) continue;
+      for (const Series& s : sc.series) {
+        if (s.labels.count("pod") == 0 || s.labels.at("pod") != pod.name ||
+            s.labels.at("__name__") != kRequests) {
+          continue;
+        }
+        double before = -1;
+        for (const auto& x : s.samples) {
+          if (x.t_ms <= pod.restart_after_unix * 1000) before = x.value;
+        }
+        for (int64_t res : {spec_.scrape_seconds, spec_.step_seconds}) {
+          for (const auto& x : s.samples) {
+            if (x.t_ms <= pod.restart_after_unix * 1000) continue;
+            const int64_t seen_at = (x.t_ms / 1000 + res - 1) / res * res;
+            double value_there = x.value;
+            for (const auto& y : s.samples) {
+              if (y.t_ms <= seen_at * 1000) value_there = y.value;
+            }
+            if (before >= 0 && !(value_there < before)) {
+              throw std::logic_error("scenario seed hides the counter reset of " +
+                                     analyzer::FormatLabels(s.labels));
+            }
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  const ScenarioSpec spec_;
+  std::mt19937_64 rng_;
+  std::map<Labels, size_t> index_;
+};
+
+}  // namespace
+
+Scenario GenerateScenario(const ScenarioSpec& spec) { return Generator(spec).Run(); }
+
+int64_t ScenarioEndBefore(int64_t now_unix) { return now_unix / 3600 * 3600 - 3 * 3600; }
+
+SideTruth Scenario::FirstSampleShare(const std::string& version, int64_t res) const {
+  SideTruth share;
+  share.total.assign(grid.steps, 0);
+  share.bad.assign(grid.steps, 0);
+  share.buckets.assign(grid.steps, std::vector<double>(spec.upper_bounds.size(), 0));
+  for (const Series& s : series) {
+    const Labels& l = s.labels;
+    auto get = [&](const char* k) { return l.count(k) ? l.at(k) : std::string(); };
+    if (get("reporter") != "destination" || get("destination_service_name") != "api" ||
+        get("destination_workload_namespace") != "prod" || get("destination_version") != version) {
+      continue;
+    }
+    const int64_t created = created_unix.at(l);
+    if (created <= grid.start_unix || created > grid.end_unix()) continue;
+    const int64_t seen_at = (created + res - 1) / res * res;
+    if (seen_at > grid.end_unix()) continue;
+    double value = 0;
+    for (const auto& x : s.samples) {
+      if (x.t_ms <= seen_at * 1000) value = x.value;
+    }
+    const size_t step = static_cast<size_t>((seen_at - grid.start_unix - 1) / grid.step_seconds);
+    if (get("__name__") == kRequests) {
+      share.total[step] += value;
+      if (get("response_code")[0] == '5') share.bad[step] += value;
+    } else {
+      for (size_t b = 0; b < spec.upper_bounds.size(); ++b) {
+        if (FormatLe(spec.upper_bounds[b]) == get("le")) share.buckets[step][b] += value;
+      }
+    }
+  }
+  return share;
+}
+
+std::string ToOpenMetrics(const Scenario& scenario) {
+  std::string out;
+  for (const Series& s : scenario.series) {
+    std::string head = s.labels.at("__name__") + "{";
+    bool first = true;
+    for (const auto& [k, v] : s.labels) {
+      if (k == "__name__") continue;
+      head += fmt::format("{}{}=\"{}\"", first ? "" : ",", k, v);
+      first = false;
+    }
+    head += "} ";
+    for (const auto& x : s.samples) out += fmt::format("{}{} {}\n", head, x.value, x.t_ms / 1000);
+  }
+  return out + "# EOF\n";
+}
+
+std::string ToVictoriaMetricsImport(const Scenario& scenario) {
+  std::string out;
+  for (const Series& s : scenario.series) {
+    nlohmann::json line;
+    line["metric"] = s.labels;
+    for (const auto& x : s.samples) {
+      line["values"].push_back(x.value);
+      line["timestamps"].push_back(x.t_ms);
+    }
+    out += line.dump() + "\n";
+  }
+  return out;
+}
+
+namespace {
+std::string SideMatchers(const std::string& version) {
+  return fmt::format(
+      "reporter=\"destination\",destination_workload_namespace=\"prod\","
+      "destination_service_name=\"api\",destination_version=\"{}\"",
+      version);
+}
+}  // namespace
+
+std::string RequestsSelector(const std::string& version, bool bad_only) {
+  return fmt::format("{}{{{}{}}}", kRequests, SideMatchers(version),
+                     bad_only ? ",response_code=~\"5..\"" : "");
+}
+
+std::string BucketSelector(const std::string& version) {
+  return fmt::format("{}{{{}}}", kBuckets, SideMatchers(version));
+}
+
+std::string GaugeSelector(const std::string& version) {
+  return fmt::format("{}{{destination_version=\"{}\"}}", kGauge, version);
+}
+
+}  // namespace verdict::integration
