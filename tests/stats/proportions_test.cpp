@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -158,22 +157,16 @@ TEST(Proportions, BayesMatchesClosedFormForZeroEvents) {
   EXPECT_TRUE(RelNear(*b, 100000001.0 / 400000002.0, 2e-6));
 }
 
-TEST(Proportions, FisherAtAMillionRequestsPerSideIsFast) {
-  // Not a benchmark: a guard against an O(total) regression. One million
-  // requests per side must take far below the generous 1 s ceiling (it takes
-  // well under a millisecond); values are checked against R in the fixture test.
-  const auto start = std::chrono::steady_clock::now();
+TEST(Proportions, FisherHandlesABillionRequestsPerSide) {
+  // Totals in the billions must give a finite, valid p-value (the speed of this
+  // path is measured in bench/, not asserted here).
   for (Alternative alt : {Alternative::kTwoSided, Alternative::kGreater, Alternative::kLess}) {
-    StatusOr<ProportionsResult> r = CompareProportions(10100, 1000000, 10000, 1000000, alt);
-    ASSERT_TRUE(r.ok());
     StatusOr<ProportionsResult> big =
         CompareProportions(500000000, 1000000000, 499990000, 1000000000, alt);
     ASSERT_TRUE(big.ok());
     EXPECT_GT(big->p_value_fisher, 0.0);
+    EXPECT_LE(big->p_value_fisher, 1.0);
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 1.0);
 }
 
 }  // namespace
