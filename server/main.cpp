@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   verdict::cli::AddCheckConfigCommand(app, run);
   verdict::cli::AddJudgeCommand(app, run);
   verdict::cli::AddSimulateCommand(app, run);
+  verdict::cli::AddScenarioCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

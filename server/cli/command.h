@@ -27,6 +27,7 @@ void AddCompareCommand(CLI::App& app, Runner& run);
 void AddCheckConfigCommand(CLI::App& app, Runner& run);
 void AddJudgeCommand(CLI::App& app, Runner& run);
 void AddSimulateCommand(CLI::App& app, Runner& run);
+void AddScenarioCommand(CLI::App& app, Runner& run);
 
 // `verdict compare <test>` subcommands, one file each.
 void AddCompareMannWhitney(CLI::App& compare, Runner& run);
