@@ -16,8 +16,9 @@
 // and k is `concentration`. For a constant share this is exactly the Dirichlet-
 // multinomial Bayes factor
 //   log BF = log B(k rho + N) - log B(k rho) - sum_i N_i log rho_i,
-// which is then used directly; otherwise the mixture is integrated by adaptive
-// Gauss-Kronrod quadrature in log space (log-concave integrand, ~1e-12 relative).
+// which is then used directly; otherwise the mixture is integrated by
+// double-exponential quadrature around the mode, in log space (log-concave
+// integrand, ~1e-10 relative).
 // Under H0 the mixture is a nonnegative martingale with mean 1, so Ville's
 // inequality makes p_t = min(1, min_{s<=t} 1/e_s) valid at any stopping time.
 //

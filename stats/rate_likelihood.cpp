@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/quadrature/sinh_sinh.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/tools/toms748_solve.hpp>
 
@@ -240,16 +240,16 @@ double LogMixtureByQuadrature(const RateLikelihood& lik, const DeltaPrior& prior
       [&](double d) { return lik.Score(d) + prior.Score(d); }, start);
   const double hmax = h(mode);
   const double sigma = 1.0 / std::sqrt(lik.Information(mode) + prior.Information(mode));
-  // The integrand is log-concave, so once it has fallen by e^-46 (1e-20) the
-  // rest of the tail is negligible at double precision.
-  constexpr double kDrop = 46;
-  double left = 8 * sigma;
-  while (h(mode - left) > hmax - kDrop && left < 1e4) left *= 2;
-  double right = 8 * sigma;
-  while (h(mode + right) > hmax - kDrop && right < 1e4) right *= 2;
-  auto integrand = [&](double d) { return std::exp(h(d) - hmax); };
-  const double integral = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(
-      integrand, mode - left, mode + right, 20, 1e-13);
+  // Substituting delta = mode + sigma * t makes the integrand ~exp(-t^2/2)
+  // near t = 0; its tails are at most exponential (log-concave), which the
+  // double-exponential sinh-sinh rule integrates over the whole line with
+  // ~150 evaluations to ~1e-10 relative, for peaked (1e7 events) and skewed
+  // (k = 1, few events) shapes alike.
+  auto integrand = [&](double t) { return std::exp(h(mode + sigma * t) - hmax); };
+  // Built once (its abscissa tables are the costly part); integrate() is const
+  // and Boost guards the lazily extended tables with a mutex.
+  static boost::math::quadrature::sinh_sinh<double> rule(9);
+  const double integral = sigma * rule.integrate(integrand, 1e-10);
   return hmax + std::log(integral);
 }
 

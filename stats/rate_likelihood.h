@@ -89,7 +89,8 @@ struct DeltaPrior {
 };
 
 // log of the mixture e-value M = integral exp(l(delta)) pi(delta) d delta,
-// by Gauss-Kronrod quadrature around the mode of the (log-concave) integrand.
+// by double-exponential (sinh-sinh) quadrature around the mode of the
+// (log-concave) integrand.
 // Returns 0 without events. May throw Boost evaluation errors (caught by
 // the caller).
 double LogMixtureByQuadrature(const RateLikelihood& lik, const DeltaPrior& prior);
