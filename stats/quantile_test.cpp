@@ -21,22 +21,49 @@ std::string Num(double v) {
   return buf;
 }
 
-// log of the e-value with the Beta(a, b) mixture restricted to theta > p
-// (upper = true) or theta < p, against L(p).
-double LogEOneSided(double k, double n, double p, double c, bool upper) {
-  if (!(n > 0)) return 0;
-  const double a = c * p;
-  const double b = c * (1 - p);
-  const double post = upper ? boost::math::ibetac(a + k, b + n - k, p)
-                            : boost::math::ibeta(a + k, b + n - k, p);
-  const double prior = upper ? boost::math::ibetac(a, b, p) : boost::math::ibeta(a, b, p);
-  if (!(post > 0)) return -kInf;
-  double log_null = 0;
-  if (k > 0) log_null += k * std::log(p);
-  if (n - k > 0) log_null += (n - k) * std::log1p(-p);
-  return seq_detail::LogBeta(a + k, b + n - k) - seq_detail::LogBeta(a, b) + std::log(post) -
-         std::log(prior) - log_null;
+// Both regularized incomplete beta tails at x, each to full relative accuracy:
+// the smaller tail is computed directly and the larger as its complement.
+struct Tails {
+  double lower;
+  double upper;
+};
+Tails BetaTails(double a, double b, double x) {
+  const double lower = boost::math::ibeta(a, b, x);
+  if (lower <= 0.5) return {lower, 1 - lower};
+  const double upper = boost::math::ibetac(a, b, x);
+  return {1 - upper, upper};
 }
+
+}  // namespace
+
+namespace seq_detail {
+
+QuantileEValues::QuantileEValues(double p, double concentration)
+    : p_(p), a_(concentration * p), b_(concentration * (1 - p)) {
+  const Tails prior = BetaTails(a_, b_, p);
+  log_prior_below_ = std::log(prior.lower);
+  log_prior_above_ = std::log(prior.upper);
+  log_beta_prior_ = LogBeta(a_, b_);
+  log_p_ = std::log(p);
+  log_q_ = std::log1p(-p);
+}
+
+void QuantileEValues::Compute(double k, double n, double* log_above, double* log_below) const {
+  if (!(n > 0)) {
+    *log_above = *log_below = 0;
+    return;
+  }
+  const Tails post = BetaTails(a_ + k, b_ + n - k, p_);
+  double common = LogBeta(a_ + k, b_ + n - k) - log_beta_prior_;
+  if (k > 0) common -= k * log_p_;
+  if (n - k > 0) common -= (n - k) * log_q_;
+  *log_above = post.upper > 0 ? common + std::log(post.upper) - log_prior_above_ : -kInf;
+  *log_below = post.lower > 0 ? common + std::log(post.lower) - log_prior_below_ : -kInf;
+}
+
+}  // namespace seq_detail
+
+namespace {
 
 bool AnyNan(const std::vector<double>& v) {
   return std::any_of(v.begin(), v.end(), [](double x) { return std::isnan(x); });
@@ -57,10 +84,14 @@ double MaxMin(const std::vector<double>& first, const std::vector<double>& secon
 }  // namespace
 
 double QuantileLogEAbove(double k, double n, double p, double c) {
-  return LogEOneSided(k, n, p, c, true);
+  double above = 0, below = 0;
+  seq_detail::QuantileEValues(p, c).Compute(k, n, &above, &below);
+  return above;
 }
 double QuantileLogEBelow(double k, double n, double p, double c) {
-  return LogEOneSided(k, n, p, c, false);
+  double above = 0, below = 0;
+  seq_detail::QuantileEValues(p, c).Compute(k, n, &above, &below);
+  return below;
 }
 
 Status ValidateUpperBounds(const std::vector<double>& u) {
@@ -115,6 +146,7 @@ StatusOr<QuantileTest> QuantileTest::Create(const std::vector<double>& upper_bou
 QuantileTest::QuantileTest(const std::vector<double>& upper_bounds, const QuantileTestOptions& o)
     : bounds_(upper_bounds),
       options_(o),
+      evalues_(o.quantile, o.concentration),
       canary_(upper_bounds.size(), 0.0),
       control_(upper_bounds.size(), 0.0) {}
 
@@ -152,13 +184,11 @@ Status QuantileTest::Add(const std::vector<double>& canary_counts,
 void QuantileTest::Evaluate() {
   ++result_.looks;
   const size_t finite = bounds_.size() - 1;
-  const double p = options_.quantile, c = options_.concentration, m = options_.margin;
+  const double p = options_.quantile, m = options_.margin;
   std::vector<double> above_c(finite), below_c(finite), above_b(finite), below_b(finite);
   for (size_t b = 0; b < finite; ++b) {
-    above_c[b] = QuantileLogEAbove(canary_[b], result_.canary_total, p, c);
-    below_c[b] = QuantileLogEBelow(canary_[b], result_.canary_total, p, c);
-    above_b[b] = QuantileLogEAbove(control_[b], result_.control_total, p, c);
-    below_b[b] = QuantileLogEBelow(control_[b], result_.control_total, p, c);
+    evalues_.Compute(canary_[b], result_.canary_total, &above_c[b], &below_c[b]);
+    evalues_.Compute(control_[b], result_.control_total, &above_b[b], &below_b[b]);
   }
   // greater: canary bound u_i >= (1 + m) u_j; the smallest such i is best.
   auto greater_pair = [&](size_t j) -> std::optional<size_t> {

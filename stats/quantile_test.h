@@ -56,6 +56,21 @@
 
 namespace verdict::stats {
 
+namespace seq_detail {
+// The per-bound log e-values for quantile level p with the prior terms
+// (log B(a, b) and the prior's tails) computed once.
+class QuantileEValues {
+ public:
+  QuantileEValues(double p, double concentration);
+  // log e_above and log e_below for k of n observations <= the bound.
+  void Compute(double k, double n, double* log_above, double* log_below) const;
+
+ private:
+  double p_, a_, b_;
+  double log_prior_below_, log_prior_above_, log_beta_prior_, log_p_, log_q_;
+};
+}  // namespace seq_detail
+
 struct QuantileTestOptions {
   double quantile = 0.99;  // p in (0, 1)
   Alternative alternative = Alternative::kTwoSided;  // greater = canary's quantile higher
@@ -121,6 +136,7 @@ class QuantileTest {
 
   std::vector<double> bounds_;
   QuantileTestOptions options_;
+  seq_detail::QuantileEValues evalues_;
   std::vector<double> canary_;   // cumulative counts per bound, summed over steps
   std::vector<double> control_;
   QuantileTestResult result_;
