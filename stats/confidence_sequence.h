@@ -61,8 +61,8 @@ struct MeanCsOptions {
   double alpha = 0.05;  // in (0, 1)
   // sigma^2 > 0, required (NaN = not set -> kInvalidArgument).
   double variance_proxy = std::numeric_limits<double>::quiet_NaN();
-  double t_opt = 30;    // number of observations at which the CS is tightest
-  double null_mean = 0; // mu_0 of the test (for a margin, shift it)
+  double t_opt = 30;     // number of observations at which the CS is tightest
+  double null_mean = 0;  // mu_0 of the test (for a margin, shift it)
   // greater: H0 mu <= mu_0; less: H0 mu >= mu_0; two-sided: mu = mu_0.
   Alternative alternative = Alternative::kTwoSided;
 };
@@ -77,8 +77,8 @@ struct MeanCsResult {
   // Running intersection of the CS at 1 - alpha (infinite before any data).
   double ci_low = -std::numeric_limits<double>::infinity();
   double ci_high = std::numeric_limits<double>::infinity();
-  double log_e_value = 0;     // log e for the null at the last step
-  double p_value = 1;         // anytime-valid: running min of 1/e
+  double log_e_value = 0;              // log e for the null at the last step
+  double p_value = 1;                  // anytime-valid: running min of 1/e
   std::optional<int64_t> rejected_at;  // 1-based step of the first p <= alpha
 };
 

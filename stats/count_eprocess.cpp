@@ -19,7 +19,8 @@ std::string Num(double v) {
 }
 
 Status CheckValue(const char* name, double v) {
-  if (!std::isfinite(v)) return InvalidArgumentError(std::string(name) + " is not finite (" + Num(v) + ")");
+  if (!std::isfinite(v))
+    return InvalidArgumentError(std::string(name) + " is not finite (" + Num(v) + ")");
   if (v < 0) return InvalidArgumentError(std::string(name) + " is negative (" + Num(v) + ")");
   return Status::Ok();
 }
@@ -32,12 +33,14 @@ bool AnyNan(const CountStep& s) {
 }  // namespace
 
 Status ValidateCountTestOptions(const CountTestOptions& o) {
-  if (!(o.alpha > 0 && o.alpha < 1)) return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
+  if (!(o.alpha > 0 && o.alpha < 1))
+    return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
   if (!(o.margin >= 0 && std::isfinite(o.margin))) {
     return InvalidArgumentError("margin must be a finite number >= 0, got " + Num(o.margin));
   }
   if (!(o.concentration > 0 && std::isfinite(o.concentration))) {
-    return InvalidArgumentError("concentration must be a finite number > 0, got " + Num(o.concentration));
+    return InvalidArgumentError("concentration must be a finite number > 0, got " +
+                                Num(o.concentration));
   }
   if (!std::isnan(o.prior_share) && !(o.prior_share > 0 && o.prior_share < 1)) {
     return InvalidArgumentError("prior_share must be in (0, 1), got " + Num(o.prior_share));
@@ -56,9 +59,18 @@ CountEProcess::CountEProcess(const CountTestOptions& options)
   const double lower = m < 1 ? std::log1p(-m) : -kInf;
   const double upper = std::log1p(m);
   switch (options.alternative) {
-    case Alternative::kTwoSided: null_lo_ = lower; null_hi_ = upper; break;
-    case Alternative::kGreater: null_lo_ = -kInf; null_hi_ = upper; break;
-    case Alternative::kLess: null_lo_ = lower; null_hi_ = kInf; break;
+    case Alternative::kTwoSided:
+      null_lo_ = lower;
+      null_hi_ = upper;
+      break;
+    case Alternative::kGreater:
+      null_lo_ = -kInf;
+      null_hi_ = upper;
+      break;
+    case Alternative::kLess:
+      null_lo_ = lower;
+      null_hi_ = kInf;
+      break;
   }
   if (!std::isnan(options.prior_share)) {
     prior_share_ = options.prior_share;
@@ -117,10 +129,9 @@ Status CountEProcess::Evaluate() {
     return Status::Ok();
   }
   const bool closed = likelihood_.constant_share() && likelihood_.single_share() == prior_share_;
-  const double log_m =
-      closed ? seq_detail::LogMixtureClosedForm(likelihood_, *prior_, prior_share_,
-                                                prior_complement_)
-             : seq_detail::LogMixtureByQuadrature(likelihood_, *prior_);
+  const double log_m = closed ? seq_detail::LogMixtureClosedForm(likelihood_, *prior_, prior_share_,
+                                                                 prior_complement_)
+                              : seq_detail::LogMixtureByQuadrature(likelihood_, *prior_);
   result_.constant_share = closed;
   const double log_e = log_m - likelihood_.SupOver(null_lo_, null_hi_);
   if (!std::isfinite(log_m) || std::isnan(log_e)) {
@@ -147,9 +158,15 @@ Status CountEProcess::Evaluate() {
   const bool not_worse = result_.ci_high <= 1 + m;
   const bool not_better = result_.ci_low >= 1 - m;
   switch (options_.alternative) {
-    case Alternative::kGreater: result_.within_margin = not_worse; break;
-    case Alternative::kLess: result_.within_margin = not_better; break;
-    case Alternative::kTwoSided: result_.within_margin = not_worse && not_better; break;
+    case Alternative::kGreater:
+      result_.within_margin = not_worse;
+      break;
+    case Alternative::kLess:
+      result_.within_margin = not_better;
+      break;
+    case Alternative::kTwoSided:
+      result_.within_margin = not_worse && not_better;
+      break;
   }
   return Status::Ok();
 }

@@ -83,13 +83,13 @@ struct CountStep {
 
 struct CountTestOptions {
   Alternative alternative = Alternative::kTwoSided;  // greater = canary rate higher
-  double margin = 0;          // relative margin m >= 0 (see the null sets above)
-  double alpha = 0.05;        // in (0, 1): level of rejected_at and of the CS
-  double concentration = 100; // k > 0 of the Dirichlet(k rho) prior
+  double margin = 0;           // relative margin m >= 0 (see the null sets above)
+  double alpha = 0.05;         // in (0, 1): level of rejected_at and of the CS
+  double concentration = 100;  // k > 0 of the Dirichlet(k rho) prior
   // Share rho0 in (0, 1) at which the prior is set; NaN (default) = the share
   // of the first step with both exposures > 0.
   double prior_share = std::numeric_limits<double>::quiet_NaN();
-  bool compute_ci = true;     // false skips the confidence sequence (cheaper)
+  bool compute_ci = true;  // false skips the confidence sequence (cheaper)
 };
 
 // Checks the options: kInvalidArgument naming the field.
@@ -109,11 +109,11 @@ struct CountTestResult {
   // The confidence sequence lies within the margin (greater: ci_high <= 1 + m;
   // less: ci_low >= 1 - m; two-sided: both): evidence to promote.
   bool within_margin = false;
-  int64_t steps = 0;          // steps added, including skipped ones
-  int64_t skipped_steps = 0;  // steps with NaN
-  int64_t looks = 0;          // steps evaluated (Look::kYes)
+  int64_t steps = 0;                   // steps added, including skipped ones
+  int64_t skipped_steps = 0;           // steps with NaN
+  int64_t looks = 0;                   // steps evaluated (Look::kYes)
   std::optional<int64_t> rejected_at;  // 1-based step of the first p <= alpha
-  double canary_events = 0;   // totals over the steps used
+  double canary_events = 0;            // totals over the steps used
   double control_events = 0;
   double canary_exposure = 0;
   double control_exposure = 0;
@@ -149,7 +149,7 @@ class CountEProcess {
   double prior_complement_ = 0;
   double null_lo_ = 0;  // null set of delta
   double null_hi_ = 0;
-  double run_lo_;       // running intersection of the CS (log scale)
+  double run_lo_;  // running intersection of the CS (log scale)
   double run_hi_;
   CountTestResult result_;
 };

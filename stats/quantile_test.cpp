@@ -1,12 +1,11 @@
 #include "stats/quantile_test.h"
 
 #include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <cstdio>
 #include <exception>
 #include <string>
-
-#include <boost/math/special_functions/beta.hpp>
 
 #include "stats/rate_likelihood.h"
 
@@ -71,8 +70,7 @@ bool AnyNan(const std::vector<double>& v) {
 
 // log of max over pairs (i, j) allowed by `pair_of(j)` of min(first[i], second[j]).
 template <typename PairOf>
-double MaxMin(const std::vector<double>& first, const std::vector<double>& second,
-              PairOf pair_of) {
+double MaxMin(const std::vector<double>& first, const std::vector<double>& second, PairOf pair_of) {
   double best = -kInf;
   for (size_t j = 0; j < second.size(); ++j) {
     const std::optional<size_t> i = pair_of(j);
@@ -100,7 +98,8 @@ Status ValidateUpperBounds(const std::vector<double>& u) {
     return InvalidArgumentError("the last bucket bound must be +Inf, got " + Num(u.back()));
   }
   for (size_t b = 0; b + 1 < u.size(); ++b) {
-    if (!std::isfinite(u[b])) return InvalidArgumentError("bucket bound " + Num(u[b]) + " is not finite");
+    if (!std::isfinite(u[b]))
+      return InvalidArgumentError("bucket bound " + Num(u[b]) + " is not finite");
     if (b > 0 && !(u[b] > u[b - 1])) {
       return InvalidArgumentError("bucket bounds must increase: " + Num(u[b - 1]) + " then " +
                                   Num(u[b]));
@@ -130,11 +129,15 @@ Status ValidateBucketCounts(const std::vector<double>& u, const std::vector<doub
 StatusOr<QuantileTest> QuantileTest::Create(const std::vector<double>& upper_bounds,
                                             const QuantileTestOptions& o) {
   VERDICT_RETURN_IF_ERROR(ValidateUpperBounds(upper_bounds));
-  if (!(o.quantile > 0 && o.quantile < 1)) return InvalidArgumentError("quantile must be in (0, 1), got " + Num(o.quantile));
-  if (!(o.alpha > 0 && o.alpha < 1)) return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
-  if (!(o.margin >= 0 && std::isfinite(o.margin))) return InvalidArgumentError("margin must be a finite number >= 0, got " + Num(o.margin));
+  if (!(o.quantile > 0 && o.quantile < 1))
+    return InvalidArgumentError("quantile must be in (0, 1), got " + Num(o.quantile));
+  if (!(o.alpha > 0 && o.alpha < 1))
+    return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
+  if (!(o.margin >= 0 && std::isfinite(o.margin)))
+    return InvalidArgumentError("margin must be a finite number >= 0, got " + Num(o.margin));
   if (!(o.concentration > 0 && std::isfinite(o.concentration))) {
-    return InvalidArgumentError("concentration must be a finite number > 0, got " + Num(o.concentration));
+    return InvalidArgumentError("concentration must be a finite number > 0, got " +
+                                Num(o.concentration));
   }
   if (o.margin > 0 && !(upper_bounds.front() > 0)) {
     return InvalidArgumentError("a relative margin needs positive bucket bounds, got le=" +
@@ -213,13 +216,20 @@ void QuantileTest::Evaluate() {
   const double log_l = MaxMin(above_c, below_b, less_pair);
   double log_e = 0;
   switch (options_.alternative) {
-    case Alternative::kGreater: log_e = log_g - std::log(2.0); break;
-    case Alternative::kLess: log_e = log_l - std::log(2.0); break;
-    case Alternative::kTwoSided: log_e = std::max(log_g, log_l) - std::log(4.0); break;
+    case Alternative::kGreater:
+      log_e = log_g - std::log(2.0);
+      break;
+    case Alternative::kLess:
+      log_e = log_l - std::log(2.0);
+      break;
+    case Alternative::kTwoSided:
+      log_e = std::max(log_g, log_l) - std::log(4.0);
+      break;
   }
   result_.log_e_value = log_e;
   result_.p_value = std::min(result_.p_value, std::min(1.0, std::exp(-log_e)));
-  if (!result_.rejected_at && result_.p_value <= options_.alpha) result_.rejected_at = result_.steps;
+  if (!result_.rejected_at && result_.p_value <= options_.alpha)
+    result_.rejected_at = result_.steps;
 
   const double threshold = std::log(2 / options_.alpha);
   auto bounds_of = [&](const std::vector<double>& above, const std::vector<double>& below,
@@ -249,9 +259,15 @@ void QuantileTest::Evaluate() {
   const bool not_worse = result_.canary.upper <= (1 + m) * result_.control.lower;
   const bool not_better = result_.canary.lower >= (1 - m) * result_.control.upper;
   switch (options_.alternative) {
-    case Alternative::kGreater: result_.within_margin = not_worse; break;
-    case Alternative::kLess: result_.within_margin = not_better; break;
-    case Alternative::kTwoSided: result_.within_margin = not_worse && not_better; break;
+    case Alternative::kGreater:
+      result_.within_margin = not_worse;
+      break;
+    case Alternative::kLess:
+      result_.within_margin = not_better;
+      break;
+    case Alternative::kTwoSided:
+      result_.within_margin = not_worse && not_better;
+      break;
   }
 }
 
@@ -267,8 +283,8 @@ StatusOr<std::size_t> FindBucketBound(const std::vector<double>& u, double value
 CountStep SlowRequestStep(std::size_t i, const std::vector<double>& canary,
                           const std::vector<double>& control) {
   const double c_total = canary.back(), b_total = control.back();
-  return CountStep{std::max(0.0, c_total - canary[i]), c_total,
-                   std::max(0.0, b_total - control[i]), b_total};
+  return CountStep{std::max(0.0, c_total - canary[i]), c_total, std::max(0.0, b_total - control[i]),
+                   b_total};
 }
 
 }  // namespace verdict::stats

@@ -72,10 +72,10 @@ class QuantileEValues {
 }  // namespace seq_detail
 
 struct QuantileTestOptions {
-  double quantile = 0.99;  // p in (0, 1)
+  double quantile = 0.99;                            // p in (0, 1)
   Alternative alternative = Alternative::kTwoSided;  // greater = canary's quantile higher
-  double margin = 0;       // relative margin m >= 0 (needs positive finite bounds if > 0)
-  double alpha = 0.05;     // in (0, 1)
+  double margin = 0;           // relative margin m >= 0 (needs positive finite bounds if > 0)
+  double alpha = 0.05;         // in (0, 1)
   double concentration = 100;  // c > 0 of the Beta(c p, c (1 - p)) mixture
 };
 
@@ -137,7 +137,7 @@ class QuantileTest {
   std::vector<double> bounds_;
   QuantileTestOptions options_;
   seq_detail::QuantileEValues evalues_;
-  std::vector<double> canary_;   // cumulative counts per bound, summed over steps
+  std::vector<double> canary_;  // cumulative counts per bound, summed over steps
   std::vector<double> control_;
   QuantileTestResult result_;
 };

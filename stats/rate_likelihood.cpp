@@ -1,13 +1,12 @@
 #include "stats/rate_likelihood.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <limits>
-
 #include <boost/math/quadrature/sinh_sinh.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/tools/toms748_solve.hpp>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 
 namespace verdict::stats::seq_detail {
 namespace {
@@ -18,9 +17,8 @@ constexpr double kLogSqrt2Pi = 0.918938533204672741780329736406;
 // lgamma(x) - Stirling's approximation, for x >= 10 (asymptotic series; the
 // first omitted term is below 1e-18 at x = 10).
 double LgammaCorrection(double x) {
-  static constexpr double kCoef[] = {1.0 / 12,        -1.0 / 360,          1.0 / 1260,
-                                     -1.0 / 1680,     1.0 / 1188,          -691.0 / 360360,
-                                     1.0 / 156,       -3617.0 / 122400};
+  static constexpr double kCoef[] = {1.0 / 12,   -1.0 / 360,      1.0 / 1260, -1.0 / 1680,
+                                     1.0 / 1188, -691.0 / 360360, 1.0 / 156,  -3617.0 / 122400};
   const double inv = 1.0 / x;
   const double inv2 = inv * inv;
   double sum = 0;
@@ -176,7 +174,7 @@ double RateLikelihood::Information(double delta) const {
   const bool neg = delta <= 0;
   const double e = std::exp(neg ? delta : -delta);
   for (const Group& g : groups_) {
-    const double x = neg ? g.share * e : g.share;        // numerator of theta
+    const double x = neg ? g.share * e : g.share;            // numerator of theta
     const double y = neg ? g.complement : g.complement * e;  // numerator of 1 - theta
     const double s = x + y;
     sum += g.events * (x / s) * (y / s);
@@ -236,8 +234,8 @@ double LogMixtureByQuadrature(const RateLikelihood& lik, const DeltaPrior& prior
   auto h = [&](double d) { return lik.LogLr(d) + prior.LogDensity(d); };
   const double mle = lik.Mle();
   const double start = std::isfinite(mle) ? mle : 0.0;
-  const double mode = RootOfDecreasing(
-      [&](double d) { return lik.Score(d) + prior.Score(d); }, start);
+  const double mode =
+      RootOfDecreasing([&](double d) { return lik.Score(d) + prior.Score(d); }, start);
   const double hmax = h(mode);
   const double sigma = 1.0 / std::sqrt(lik.Information(mode) + prior.Information(mode));
   // Substituting delta = mode + sigma * t makes the integrand ~exp(-t^2/2)
@@ -279,8 +277,7 @@ std::pair<double, double> SuperLevelSet(const RateLikelihood& lik, double level)
   const double scale = std::clamp(info > 0 ? 1.0 / std::sqrt(info) : 1.0, 1e-8, 1.0);
   const double lo =
       lik.LogLr(-kInf) >= level ? -kInf : CrossingFrom(lik, inside, -1.0, level, scale);
-  const double hi =
-      lik.LogLr(kInf) >= level ? kInf : CrossingFrom(lik, inside, 1.0, level, scale);
+  const double hi = lik.LogLr(kInf) >= level ? kInf : CrossingFrom(lik, inside, 1.0, level, scale);
   return {lo, hi};
 }
 

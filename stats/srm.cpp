@@ -24,7 +24,8 @@ Status SrmCheck::Add(double canary_requests, double control_requests, double w) 
     return process_.Add({NAN, NAN, NAN, NAN});
   }
   if (!(w >= 0 && w <= 1)) {
-    return InvalidArgumentError("assigned_canary_share must be in [0, 1], got " + std::to_string(w));
+    return InvalidArgumentError("assigned_canary_share must be in [0, 1], got " +
+                                std::to_string(w));
   }
   for (double v : {canary_requests, control_requests}) {
     if (!(v >= 0) || std::isinf(v)) {

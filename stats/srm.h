@@ -27,17 +27,17 @@
 namespace verdict::stats {
 
 struct SrmOptions {
-  double alpha = 0.05;          // in (0, 1)
-  double concentration = 100;   // k of the Dirichlet(k w) prior
-  double margin = 0;            // tolerated relative deviation of the ratio (two-sided)
+  double alpha = 0.05;         // in (0, 1)
+  double concentration = 100;  // k of the Dirichlet(k w) prior
+  double margin = 0;           // tolerated relative deviation of the ratio (two-sided)
 };
 
 struct SrmResult {
   double log_e_value = 0;
-  double p_value = 1;           // anytime-valid
+  double p_value = 1;                                                // anytime-valid
   double observed_share = std::numeric_limits<double>::quiet_NaN();  // canary / all requests
   double expected_share = std::numeric_limits<double>::quiet_NaN();  // request-weighted w
-  double ratio = std::numeric_limits<double>::quiet_NaN();  // see above
+  double ratio = std::numeric_limits<double>::quiet_NaN();           // see above
   double ci_low = 0;
   double ci_high = std::numeric_limits<double>::infinity();
   int64_t steps = 0;

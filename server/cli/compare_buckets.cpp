@@ -1,14 +1,15 @@
 // `verdict compare buckets`: anytime-valid latency comparison from histogram
 // bucket increments: a quantile test (stats/quantile_test.h) and/or the share
 // of requests slower than an SLO bound (stats/count_eprocess.h).
+#include <fmt/format.h>
+
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
@@ -32,9 +33,8 @@ struct BucketsArgs {
   bool json = false;
 };
 
-constexpr const char* kDescription = R"(Anytime-valid latency comparison from Prometheus histogram buckets.
-
-FILE: a header line with the bucket bounds, then per step one line per side
+constexpr const char* kFooter =
+    R"(FILE: a header line with the bucket bounds, then per step one line per side
 with the step's increase of each CUMULATIVE bucket (increase(..._bucket[step])):
   le 50 100 250 500 1000 +Inf
   canary  1  40  81  95  99  100  100
@@ -67,6 +67,13 @@ nlohmann::json RejectedAt(const std::optional<int64_t>& at) {
   return at ? nlohmann::json(*at) : nlohmann::json(nullptr);
 }
 
+bool HasNan(const std::vector<double>& v) {
+  for (double x : v) {
+    if (std::isnan(x)) return true;
+  }
+  return false;
+}
+
 struct Outcome {
   bool fail = false;
   bool pass = true;
@@ -78,7 +85,8 @@ namespace {
 
 int RunBuckets(BucketsArgs a) {
   const auto alternative = stats::ParseAlternative(a.alternative);
-  if (!alternative) return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
+  if (!alternative)
+    return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
   if (!a.quantile && !a.slo) a.quantile = 0.99;
   const int tests = (a.quantile ? 1 : 0) + (a.slo ? 1 : 0);
   const double alpha_each = a.alpha / tests;
@@ -135,14 +143,17 @@ int RunBuckets(BucketsArgs a) {
                        {"canary", side(r.canary, r.canary_estimate, r.canary_total)},
                        {"control", side(r.control, r.control_estimate, r.control_total)},
                        {"within_margin", r.within_margin}};
-    table += fmt::format("Quantile test, p{:g} (Howard & Ramdas beta-binomial mixture, bucket terms)\n",
-                         100 * *a.quantile);
-    table += fmt::format("  canary  p{:g} in ({}, {}]   empirical bucket <= {}   ({} observations)\n",
-                         100 * *a.quantile, Fmt(r.canary.lower), Fmt(r.canary.upper),
-                         Fmt(r.canary_estimate), Fmt(r.canary_total));
-    table += fmt::format("  control p{:g} in ({}, {}]   empirical bucket <= {}   ({} observations)\n",
-                         100 * *a.quantile, Fmt(r.control.lower), Fmt(r.control.upper),
-                         Fmt(r.control_estimate), Fmt(r.control_total));
+    table +=
+        fmt::format("Quantile test, p{:g} (Howard & Ramdas beta-binomial mixture, bucket terms)\n",
+                    100 * *a.quantile);
+    table +=
+        fmt::format("  canary  p{:g} in ({}, {}]   empirical bucket <= {}   ({} observations)\n",
+                    100 * *a.quantile, Fmt(r.canary.lower), Fmt(r.canary.upper),
+                    Fmt(r.canary_estimate), Fmt(r.canary_total));
+    table +=
+        fmt::format("  control p{:g} in ({}, {}]   empirical bucket <= {}   ({} observations)\n",
+                    100 * *a.quantile, Fmt(r.control.lower), Fmt(r.control.upper),
+                    Fmt(r.control_estimate), Fmt(r.control_total));
     table += fmt::format("  (intervals at confidence {:g}%)\n", 100 * (1 - alpha_each));
     table += fmt::format("  log e-value {}   p-value {} (anytime-valid)   rejected at {}\n",
                          Fmt(r.log_e_value), Fmt(r.p_value),
@@ -160,9 +171,16 @@ int RunBuckets(BucketsArgs a) {
     auto process = stats::CountEProcess::Create(o);
     if (!process.ok()) return ReportError(kCommand, process.status().message());
     for (size_t i = 0; i < series->labels.size(); ++i) {
-      Status s = stats::ValidateBucketCounts(bounds, series->canary[i]).WithContext("canary");
-      if (s.ok()) s = stats::ValidateBucketCounts(bounds, series->control[i]).WithContext("control");
-      if (s.ok()) s = process->Add(stats::SlowRequestStep(*index, series->canary[i], series->control[i]));
+      const auto& c = series->canary[i];
+      const auto& b = series->control[i];
+      Status s;
+      if (HasNan(c) || HasNan(b)) {
+        s = process->Add({NAN, NAN, NAN, NAN});  // missing step: skipped, counted
+      } else {
+        s = stats::ValidateBucketCounts(bounds, c).WithContext("canary");
+        if (s.ok()) s = stats::ValidateBucketCounts(bounds, b).WithContext("control");
+        if (s.ok()) s = process->Add(stats::SlowRequestStep(*index, c, b));
+      }
       if (!s.ok()) {
         return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", a.buckets, series->lines[i],
                                                  series->labels[i], s.message()));
@@ -214,21 +232,25 @@ int RunBuckets(BucketsArgs a) {
 
 void AddCompareBuckets(CLI::App& compare, Runner& run) {
   auto args = std::make_shared<BucketsArgs>();
-  CLI::App* cmd = compare.add_subcommand("buckets", kDescription);
-  cmd->add_option("--buckets", args->buckets, "Bucket series file (see above; '-' = stdin)")->required();
+  CLI::App* cmd = compare.add_subcommand(
+      "buckets", "Anytime-valid latency comparison from Prometheus histogram buckets");
+  cmd->footer(kFooter);
+  cmd->add_option("--buckets", args->buckets, "Bucket series file (format below; '-' = stdin)")
+      ->required();
   cmd->add_option("--quantile", args->quantile, "Quantile level P in (0, 1), e.g. 0.99 for p99");
   cmd->add_option("--slo", args->slo, "Latency bound (a bucket bound) for the slow-share test");
   cmd->add_option("--alternative", args->alternative,
                   "two-sided, greater (canary slower = worse) or less")
       ->capture_default_str();
-  cmd->add_option("--margin", args->margin, "Relative margin m >= 0 (0.1 = 10%)")->capture_default_str();
-  cmd->add_option("--alpha", args->alpha, "Overall significance level in (0, 1)")->capture_default_str();
+  cmd->add_option("--margin", args->margin, "Relative margin m >= 0 (0.1 = 10%)")
+      ->capture_default_str();
+  cmd->add_option("--alpha", args->alpha, "Overall significance level in (0, 1)")
+      ->capture_default_str();
   cmd->add_option("--concentration", args->concentration, "Prior concentration (both tests) > 0")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
-  cmd->callback([&run, args] {
-    run = [args] { return RunGuarded([args] { return RunBuckets(*args); }); };
-  });
+  cmd->callback(
+      [&run, args] { run = [args] { return RunGuarded([args] { return RunBuckets(*args); }); }; });
 }
 
 }  // namespace verdict::cli

@@ -1,12 +1,12 @@
 // `verdict compare counts`: the anytime-valid sequential test of the
 // canary/control event-rate ratio (stats/count_eprocess.h) on a step file.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <iostream>
 #include <memory>
-#include <string>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
@@ -27,9 +27,8 @@ struct CountsArgs {
   bool json = false;
 };
 
-constexpr const char* kDescription = R"(Anytime-valid sequential test of the canary/control event-rate ratio.
-
-Use it for count metrics: 5xx per request, failed checkouts per attempt, slow
+constexpr const char* kFooter =
+    R"(Use it for count metrics: 5xx per request, failed checkouts per attempt, slow
 requests per request. FILE has one line per step (look), in time order:
   canary_events canary_exposure control_events control_exposure
 e.g. "12 3000 95 27000" = 12 errors in 3000 canary requests, 95 in 27000 control
@@ -59,16 +58,20 @@ std::string Fmt(double v) {
 
 const char* NullText(stats::Alternative alt) {
   switch (alt) {
-    case stats::Alternative::kGreater: return "ratio <= 1+m";
-    case stats::Alternative::kLess: return "ratio >= 1-m";
-    case stats::Alternative::kTwoSided: break;
+    case stats::Alternative::kGreater:
+      return "ratio <= 1+m";
+    case stats::Alternative::kLess:
+      return "ratio >= 1-m";
+    case stats::Alternative::kTwoSided:
+      break;
   }
   return "1-m <= ratio <= 1+m";
 }
 
 int RunCounts(const CountsArgs& a) {
   const auto alternative = stats::ParseAlternative(a.alternative);
-  if (!alternative) return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
+  if (!alternative)
+    return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
   stats::CountTestOptions options;
   options.alternative = *alternative;
   options.margin = a.margin;
@@ -83,7 +86,8 @@ int RunCounts(const CountsArgs& a) {
   for (size_t i = 0; i < series->steps.size(); ++i) {
     Status s = process->Add(series->steps[i]);
     if (!s.ok()) {
-      return ReportError(kCommand, fmt::format("{}:{}: {}", a.series, series->lines[i], s.message()));
+      return ReportError(kCommand,
+                         fmt::format("{}:{}: {}", a.series, series->lines[i], s.message()));
     }
   }
   const stats::CountTestResult& r = process->Result();
@@ -117,16 +121,19 @@ int RunCounts(const CountsArgs& a) {
   std::cout << fmt::format("  series        {}: {} steps ({} skipped)\n", a.series, r.steps,
                            r.skipped_steps);
   std::cout << fmt::format("  alternative   {}, margin {} (H0: {})\n",
-                           stats::AlternativeName(*alternative), Fmt(a.margin), NullText(*alternative));
+                           stats::AlternativeName(*alternative), Fmt(a.margin),
+                           NullText(*alternative));
   std::cout << fmt::format("  events        canary {} / exposure {}; control {} / exposure {}\n",
                            Fmt(r.canary_events), Fmt(r.canary_exposure), Fmt(r.control_events),
                            Fmt(r.control_exposure));
   std::cout << fmt::format("  ratio         {}\n", Fmt(r.ratio));
-  std::cout << fmt::format("  {:<14}[{}, {}]{}\n", fmt::format("{:g}% CS", 100 * (1 - a.alpha)), Fmt(r.ci_low),
-                           Fmt(r.ci_high), r.ci_conflict ? " (last look; running intersection empty)" : "");
+  std::cout << fmt::format("  {:<14}[{}, {}]{}\n", fmt::format("{:g}% CS", 100 * (1 - a.alpha)),
+                           Fmt(r.ci_low), Fmt(r.ci_high),
+                           r.ci_conflict ? " (last look; running intersection empty)" : "");
   std::cout << fmt::format("  log e-value   {}\n", Fmt(r.log_e_value));
   std::cout << fmt::format("  p-value       {} (anytime-valid)\n", Fmt(r.p_value));
-  std::cout << fmt::format("  rejected at   {}\n", r.rejected_at ? fmt::format("step {}", *r.rejected_at) : "-");
+  std::cout << fmt::format("  rejected at   {}\n",
+                           r.rejected_at ? fmt::format("step {}", *r.rejected_at) : "-");
   std::cout << fmt::format("  verdict       {}\n", verdict);
   return code;
 }
@@ -135,7 +142,9 @@ int RunCounts(const CountsArgs& a) {
 
 void AddCompareCounts(CLI::App& compare, Runner& run) {
   auto args = std::make_shared<CountsArgs>();
-  CLI::App* cmd = compare.add_subcommand("counts", kDescription);
+  CLI::App* cmd = compare.add_subcommand(
+      "counts", "Anytime-valid sequential test of the canary/control event-rate ratio");
+  cmd->footer(kFooter);
   cmd->add_option("--series", args->series,
                   "Step file: 'canary_events canary_exposure control_events control_exposure' "
                   "per line ('-' = stdin)")
@@ -143,14 +152,14 @@ void AddCompareCounts(CLI::App& compare, Runner& run) {
   cmd->add_option("--alternative", args->alternative,
                   "two-sided, greater (canary rate higher = worse) or less")
       ->capture_default_str();
-  cmd->add_option("--margin", args->margin, "Relative margin m >= 0 (0.1 = 10%)")->capture_default_str();
+  cmd->add_option("--margin", args->margin, "Relative margin m >= 0 (0.1 = 10%)")
+      ->capture_default_str();
   cmd->add_option("--alpha", args->alpha, "Significance level in (0, 1)")->capture_default_str();
   cmd->add_option("--concentration", args->concentration, "Prior concentration k > 0")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
-  cmd->callback([&run, args] {
-    run = [args] { return RunGuarded([args] { return RunCounts(*args); }); };
-  });
+  cmd->callback(
+      [&run, args] { run = [args] { return RunGuarded([args] { return RunCounts(*args); }); }; });
 }
 
 }  // namespace verdict::cli

@@ -70,7 +70,8 @@ Status ParseNumbers(const std::string& name, int line, const std::vector<std::st
   out->clear();
   for (size_t i = from; i < tokens.size(); ++i) {
     double v = 0;
-    if (!ParseNumber(tokens[i], &v)) return LineError(name, line, "'" + tokens[i] + "' is not a number");
+    if (!ParseNumber(tokens[i], &v))
+      return LineError(name, line, "'" + tokens[i] + "' is not a number");
     out->push_back(v);
   }
   return Status::Ok();
@@ -95,7 +96,8 @@ StatusOr<CountSeries> ParseCountSeries(const std::string& text, const std::strin
     if (v.size() != 4) {
       return LineError(name, line,
                        "expected 4 numbers (canary_events canary_exposure control_events "
-                       "control_exposure), got " + std::to_string(v.size()));
+                       "control_exposure), got " +
+                           std::to_string(v.size()));
     }
     series.steps.push_back({v[0], v[1], v[2], v[3]});
     series.lines.push_back(line);
@@ -107,7 +109,8 @@ StatusOr<CountSeries> ParseCountSeries(const std::string& text, const std::strin
 StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::string& name) {
   BucketSeries s;
   const auto lines = DataLines(text);
-  if (lines.empty()) return InvalidArgumentError(name + ": empty file (expected a header line 'le ...')");
+  if (lines.empty())
+    return InvalidArgumentError(name + ": empty file (expected a header line 'le ...')");
   const auto& [hline, header] = lines.front();
   if (header.empty() || header[0] != "le") {
     return LineError(name, hline, "the first line must be the header 'le <bound> ... +Inf'");
@@ -119,21 +122,25 @@ StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::str
   for (size_t k = 1; k < lines.size(); ++k) {
     const auto& [line, tokens] = lines[k];
     if (tokens.size() < 2 || (tokens[0] != "canary" && tokens[0] != "control")) {
-      return LineError(name, line, "expected 'canary <step> <counts...>' or 'control <step> <counts...>'");
+      return LineError(name, line,
+                       "expected 'canary <step> <counts...>' or 'control <step> <counts...>'");
     }
     VERDICT_RETURN_IF_ERROR(ParseNumbers(name, line, tokens, 2, &counts));
     if (counts.size() != width) {
-      return LineError(name, line, "expected " + std::to_string(width) +
-                                       " bucket counts (one per le in the header), got " +
-                                       std::to_string(counts.size()));
+      return LineError(name, line,
+                       "expected " + std::to_string(width) +
+                           " bucket counts (one per le in the header), got " +
+                           std::to_string(counts.size()));
     }
     const bool is_canary = tokens[0] == "canary";
     const std::string& label = tokens[1];
-    const bool new_step = s.labels.empty() || label != s.labels.back() || (have_canary && have_control);
+    const bool new_step =
+        s.labels.empty() || label != s.labels.back() || (have_canary && have_control);
     if (new_step) {
       if (!s.labels.empty() && !(have_canary && have_control)) {
-        return LineError(name, line, "step " + s.labels.back() + " has no " +
-                                         (have_canary ? "control" : "canary") + " line");
+        return LineError(name, line,
+                         "step " + s.labels.back() + " has no " +
+                             (have_canary ? "control" : "canary") + " line");
       }
       for (const std::string& seen : s.labels) {
         if (seen == label) return LineError(name, line, "step " + label + " appears again");

@@ -1,9 +1,9 @@
 #include "stats/confidence_sequence.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 #include "tests/stats/sequential_fixture.h"
 
@@ -29,7 +29,8 @@ TEST(NormalMixture, PublishedPairIsTheTwoSidedFormNotTheHalfNormalOneSided) {
   // The one-sided (half-normal mixing) boundary of Howard et al. at the same
   // rho is sqrt(2 (v + rho) log(1 + sqrt((v + rho)/rho) / (2 alpha))) = 27.795.
   const double rho = NormalMixtureRho(100, 0.05);
-  const double one_sided = std::sqrt(2 * (100 + rho) * std::log1p(std::sqrt((100 + rho) / rho) / 0.1));
+  const double one_sided =
+      std::sqrt(2 * (100 + rho) * std::log1p(std::sqrt((100 + rho) / rho) / 0.1));
   EXPECT_NEAR(one_sided, 27.79500, 1e-5);
   EXPECT_GT(std::fabs(NormalMixtureBound(100, rho, 0.05) - one_sided), 2.0);
 }
@@ -46,8 +47,8 @@ TEST(NormalMixture, RhoBoundAndLogEMatchR) {
   }
   // R integrates exp(l s - l^2 v / 2) against N(0, 1/rho) numerically.
   for (const auto& c : fx["log_e"]) {
-    EXPECT_TRUE(Close(NormalMixtureLogE(Num(c["s"]), Num(c["v"]), Num(c["rho"])), Num(c["log_e"]),
-                      kRel))
+    EXPECT_TRUE(
+        Close(NormalMixtureLogE(Num(c["s"]), Num(c["v"]), Num(c["rho"])), Num(c["log_e"]), kRel))
         << c.dump();
   }
 }

@@ -2,14 +2,14 @@
 // 30 looks of 30 s, canary share moving 10% -> 50%, diurnal-looking load of
 // 10-100 requests per second, 1% baseline errors, each request failing
 // independently (binomial per request, not the Poisson model the test assumes).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "stats/count_eprocess.h"
 
@@ -31,7 +31,8 @@ int64_t SimulateRollout(std::mt19937_64& rng, double error_ratio, Alternative al
     const int64_t requests = std::poisson_distribution<int64_t>(load)(rng);
     const int64_t canary = std::binomial_distribution<int64_t>(requests, share)(rng);
     const int64_t control = requests - canary;
-    const int64_t canary_errors = std::binomial_distribution<int64_t>(canary, 0.01 * error_ratio)(rng);
+    const int64_t canary_errors =
+        std::binomial_distribution<int64_t>(canary, 0.01 * error_ratio)(rng);
     const int64_t control_errors = std::binomial_distribution<int64_t>(control, 0.01)(rng);
     EXPECT_TRUE(process
                     ->Add({static_cast<double>(canary_errors), static_cast<double>(canary),

@@ -1,10 +1,10 @@
 #include "stats/count_eprocess.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/stats/sequential_fixture.h"
 
@@ -25,9 +25,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // cancellation leaves ~1e-9 absolute error in either implementation.
 constexpr double kRel = 1e-6;
 
-CountStep StepOf(const nlohmann::json& s) {
-  return {Num(s[0]), Num(s[1]), Num(s[2]), Num(s[3])};
-}
+CountStep StepOf(const nlohmann::json& s) { return {Num(s[0]), Num(s[1]), Num(s[2]), Num(s[3])}; }
 
 TEST(CountEProcess, ReproducesTheDocumentedCheckVector) {
   // STATISTICS.md: N = (100 control, 140 canary), rho = (.5, .5), k = 100.
@@ -129,8 +127,8 @@ TEST(CountEProcess, BatchingStepsWithTheSameShareChangesNothing) {
 }
 
 TEST(CountEProcess, NanStepsAreSkippedButCounted) {
-  auto r = RunCountTest({{3, 100, 20, 900}, {NAN, 100, 20, 900}, {5, 100, 21, 900}},
-                        CountTestOptions{});
+  auto r =
+      RunCountTest({{3, 100, 20, 900}, {NAN, 100, 20, 900}, {5, 100, 21, 900}}, CountTestOptions{});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->steps, 3);
   EXPECT_EQ(r->skipped_steps, 1);

@@ -1,14 +1,14 @@
 #include "stats/quantile_test.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/stats/sequential_fixture.h"
 
@@ -145,7 +145,8 @@ TEST(QuantileTest, SlowRequestStepCountsObservationsAboveTheBound) {
   EXPECT_EQ(s.control_exposure, 1000);
   auto missing = FindBucketBound({100, 250, 500, kInf}, 400);
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().message(), "400 is not a finite bucket bound; bounds are 100, 250, 500");
+  EXPECT_EQ(missing.status().message(),
+            "400 is not a finite bucket bound; bounds are 100, 250, 500");
 }
 
 // Seeded Monte Carlo: identical lognormal latencies on both sides, 30 looks,

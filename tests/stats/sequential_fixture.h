@@ -2,14 +2,14 @@
 // scripts/fixtures/gen_sequential.R (tests/fixtures/sequential_*.json).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace verdict::stats::testing {
 

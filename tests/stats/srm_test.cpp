@@ -1,8 +1,8 @@
 #include "stats/srm.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace verdict::stats {
 namespace {
