@@ -33,16 +33,19 @@ double TimeUniformDkwRadius(double t, double alpha) {
 double VarianceProxyForRange(double lo, double hi) { return (hi - lo) * (hi - lo) / 4; }
 
 Status ValidateMeanCsOptions(const MeanCsOptions& o) {
-  if (!(o.alpha > 0 && o.alpha < 1))
+  if (!(o.alpha > 0 && o.alpha < 1)) {
     return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
+  }
   if (!(o.variance_proxy > 0 && std::isfinite(o.variance_proxy))) {
     return InvalidArgumentError("variance_proxy must be a finite number > 0, got " +
                                 Num(o.variance_proxy));
   }
-  if (!(o.t_opt > 0 && std::isfinite(o.t_opt)))
+  if (!(o.t_opt > 0 && std::isfinite(o.t_opt))) {
     return InvalidArgumentError("t_opt must be > 0, got " + Num(o.t_opt));
-  if (!std::isfinite(o.null_mean))
+  }
+  if (!std::isfinite(o.null_mean)) {
     return InvalidArgumentError("null_mean must be finite, got " + Num(o.null_mean));
+  }
   return Status::Ok();
 }
 
@@ -81,8 +84,9 @@ Status MeanConfidenceSequence::Add(double x) {
   }
   result_.log_e_value = log_e;
   result_.p_value = std::min(result_.p_value, std::min(1.0, std::exp(-log_e)));
-  if (!result_.rejected_at && result_.p_value <= options_.alpha)
+  if (!result_.rejected_at && result_.p_value <= options_.alpha) {
     result_.rejected_at = result_.steps;
+  }
   return Status::Ok();
 }
 

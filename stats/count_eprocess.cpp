@@ -19,8 +19,9 @@ std::string Num(double v) {
 }
 
 Status CheckValue(const char* name, double v) {
-  if (!std::isfinite(v))
+  if (!std::isfinite(v)) {
     return InvalidArgumentError(std::string(name) + " is not finite (" + Num(v) + ")");
+  }
   if (v < 0) return InvalidArgumentError(std::string(name) + " is negative (" + Num(v) + ")");
   return Status::Ok();
 }
@@ -33,8 +34,9 @@ bool AnyNan(const CountStep& s) {
 }  // namespace
 
 Status ValidateCountTestOptions(const CountTestOptions& o) {
-  if (!(o.alpha > 0 && o.alpha < 1))
+  if (!(o.alpha > 0 && o.alpha < 1)) {
     return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
+  }
   if (!(o.margin >= 0 && std::isfinite(o.margin))) {
     return InvalidArgumentError("margin must be a finite number >= 0, got " + Num(o.margin));
   }

@@ -98,8 +98,9 @@ Status ValidateUpperBounds(const std::vector<double>& u) {
     return InvalidArgumentError("the last bucket bound must be +Inf, got " + Num(u.back()));
   }
   for (size_t b = 0; b + 1 < u.size(); ++b) {
-    if (!std::isfinite(u[b]))
+    if (!std::isfinite(u[b])) {
       return InvalidArgumentError("bucket bound " + Num(u[b]) + " is not finite");
+    }
     if (b > 0 && !(u[b] > u[b - 1])) {
       return InvalidArgumentError("bucket bounds must increase: " + Num(u[b - 1]) + " then " +
                                   Num(u[b]));
@@ -129,12 +130,15 @@ Status ValidateBucketCounts(const std::vector<double>& u, const std::vector<doub
 StatusOr<QuantileTest> QuantileTest::Create(const std::vector<double>& upper_bounds,
                                             const QuantileTestOptions& o) {
   VERDICT_RETURN_IF_ERROR(ValidateUpperBounds(upper_bounds));
-  if (!(o.quantile > 0 && o.quantile < 1))
+  if (!(o.quantile > 0 && o.quantile < 1)) {
     return InvalidArgumentError("quantile must be in (0, 1), got " + Num(o.quantile));
-  if (!(o.alpha > 0 && o.alpha < 1))
+  }
+  if (!(o.alpha > 0 && o.alpha < 1)) {
     return InvalidArgumentError("alpha must be in (0, 1), got " + Num(o.alpha));
-  if (!(o.margin >= 0 && std::isfinite(o.margin)))
+  }
+  if (!(o.margin >= 0 && std::isfinite(o.margin))) {
     return InvalidArgumentError("margin must be a finite number >= 0, got " + Num(o.margin));
+  }
   if (!(o.concentration > 0 && std::isfinite(o.concentration))) {
     return InvalidArgumentError("concentration must be a finite number > 0, got " +
                                 Num(o.concentration));
@@ -228,8 +232,9 @@ void QuantileTest::Evaluate() {
   }
   result_.log_e_value = log_e;
   result_.p_value = std::min(result_.p_value, std::min(1.0, std::exp(-log_e)));
-  if (!result_.rejected_at && result_.p_value <= options_.alpha)
+  if (!result_.rejected_at && result_.p_value <= options_.alpha) {
     result_.rejected_at = result_.steps;
+  }
 
   const double threshold = std::log(2 / options_.alpha);
   auto bounds_of = [&](const std::vector<double>& above, const std::vector<double>& below,

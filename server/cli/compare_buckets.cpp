@@ -85,8 +85,9 @@ namespace {
 
 int RunBuckets(BucketsArgs a) {
   const auto alternative = stats::ParseAlternative(a.alternative);
-  if (!alternative)
+  if (!alternative) {
     return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
+  }
   if (!a.quantile && !a.slo) a.quantile = 0.99;
   const int tests = (a.quantile ? 1 : 0) + (a.slo ? 1 : 0);
   const double alpha_each = a.alpha / tests;

@@ -70,8 +70,9 @@ const char* NullText(stats::Alternative alt) {
 
 int RunCounts(const CountsArgs& a) {
   const auto alternative = stats::ParseAlternative(a.alternative);
-  if (!alternative)
+  if (!alternative) {
     return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
+  }
   stats::CountTestOptions options;
   options.alternative = *alternative;
   options.margin = a.margin;

@@ -70,8 +70,9 @@ Status ParseNumbers(const std::string& name, int line, const std::vector<std::st
   out->clear();
   for (size_t i = from; i < tokens.size(); ++i) {
     double v = 0;
-    if (!ParseNumber(tokens[i], &v))
+    if (!ParseNumber(tokens[i], &v)) {
       return LineError(name, line, "'" + tokens[i] + "' is not a number");
+    }
     out->push_back(v);
   }
   return Status::Ok();
@@ -109,8 +110,9 @@ StatusOr<CountSeries> ParseCountSeries(const std::string& text, const std::strin
 StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::string& name) {
   BucketSeries s;
   const auto lines = DataLines(text);
-  if (lines.empty())
+  if (lines.empty()) {
     return InvalidArgumentError(name + ": empty file (expected a header line 'le ...')");
+  }
   const auto& [hline, header] = lines.front();
   if (header.empty() || header[0] != "le") {
     return LineError(name, hline, "the first line must be the header 'le <bound> ... +Inf'");
