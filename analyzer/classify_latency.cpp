@@ -6,17 +6,25 @@
 // side are skipped. Each quantile and the SLO share are separate checks, each
 // at alpha / (number of checks).
 //
-// Quantile check. Sequential: the bucket quantile test (stats/quantile_test.h)
-// run at alpha/2, whose per-side bounds are then each at 1 - alpha/2; both
-// sides' bounds hold together with probability >= 1 - alpha, so the ratio
-// (relative margin) or difference (absolute margin, ms) of the two quantiles
-// lies in
-//   [canary lower / control upper, canary upper / control lower]  (or the differences),
-// with latencies taken as non-negative (an unbounded lower end is 0). Fixed:
-// the same from exact binomial bounds at alpha/4 per bound. The estimates
-// are interpolated within buckets (Prometheus' histogram_quantile); the
-// interval has bucket resolution: two quantiles in one bucket are never told
-// apart.
+// Quantile check, with half of its alpha for each of two statements:
+//  - Bucket bounds, assumption-free (a fail path only). Sequential: the bucket
+//    quantile test (stats/quantile_test.h) at alpha/2: it rejects when the
+//    canary's quantile is provably above a bound u_i and the control's at or
+//    below u_j with u_i >= (1 + m) u_j (ratio) - or u_i - u_j >= m (absolute
+//    margin, ms). Fixed: exact binomial bounds at alpha/8 per one-sided bound.
+//    Bucket resolution only: two quantiles in one bucket are never told apart,
+//    so with Istio's coarse buckets this can fail a canary but never pass one.
+//  - Interpolated bounds (pass and fail): under linear interpolation within
+//    buckets (the model of Prometheus' histogram_quantile), each side's
+//    quantile lies in InterpolatedQuantileBounds at alpha/4 (anytime-valid in
+//    the sequential mode), so the ratio of the quantiles lies in
+//      [canary low / control high, canary high / control low]
+//    (or the differences, for an absolute margin in ms) with probability
+//    >= 1 - alpha/2. This is the reported interval.
+//  The check fails when either statement shows a degradation beyond the
+//  margin (at any look), passes when the interpolated interval is within it.
+//  Latencies are taken as non-negative (an unbounded lower end is 0). The
+//  estimates are interpolated as histogram_quantile does.
 // SLO check: the share of observations above the bound (which must be a
 // bucket bound) through the rate check of classify_ratio.cpp.
 #include <algorithm>
@@ -44,7 +52,7 @@ bool SameBound(double a, double b) {
 
 std::string BoundList(const std::vector<double>& bounds) {
   std::string out;
-  for (double b : bounds) out += (out.empty() ? "" : ", ") + FormatNumber(b, 6);
+  for (double b : bounds) out += (out.empty() ? "" : ", ") + FormatShort(b);
   return out;
 }
 
@@ -137,7 +145,7 @@ Interval BoundsInterval(const Interval& canary, const Interval& control, bool re
 }
 
 std::string QuantileName(double q) {
-  const std::string pct = FormatNumber(q * 100, 6);
+  const std::string pct = FormatShort(q * 100);
   return "p" + pct;
 }
 
@@ -153,7 +161,9 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
   const bool relative = spec.margin.relative();
   const bool sequential = spec.effective_mode != rules::Mode::kFixed;
   c.measure = relative ? "quantile_ratio" : "quantile_difference_ms";
-  c.confidence = 1 - alpha;
+  // alpha/2 for the bucket bounds (assumption-free fail path), alpha/2 for the
+  // interval interpolated within buckets (pass and fail).
+  c.confidence = 1 - alpha / 2;
   c.interval = sequential ? "confidence sequence" : "confidence interval";
   const Limits limits = relative ? RatioLimits(spec.direction, spec.margin.value)
                                  : DifferenceLimits(spec.direction, spec.margin.value);
@@ -167,10 +177,17 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
   c.control.quantiles.push_back({q, qb});
   c.estimate = relative ? Ratio(qc, qb) : qc - qb;
   const double scale = relative ? 1 : to_ms;
-  Interval canary_bounds{-kInf, kInf}, control_bounds{-kInf, kInf};
-  bool ever_fail = false;
+  Interval canary_bounds{-kInf, kInf}, control_bounds{-kInf, kInf}, interp{kNaN, kNaN};
+  bool bucket_fail = false, interp_fail = false;
+  // Interval of the measure from both sides' interpolated quantile bounds.
+  auto interpolated = [&](const std::vector<double>& cc, const std::vector<double>& bc) {
+    const Interval ic = InterpolatedQuantileBounds(h.bounds, cc, q, alpha / 4, sequential);
+    const Interval ib = InterpolatedQuantileBounds(h.bounds, bc, q, alpha / 4, sequential);
+    const Interval i = BoundsInterval(ic, ib, relative);
+    return Interval{i.low * scale, i.high * scale};
+  };
   if (sequential) {
-    c.test = "bucket quantile test (beta-binomial mixture e-values per bound)";
+    c.test = "bucket quantile test (beta-binomial e-values per bound) and interpolated bounds";
     stats::QuantileTestOptions options;
     options.quantile = q;
     options.alternative = AlternativeFor(spec.direction);
@@ -182,6 +199,7 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
       c.reason = "the quantile test cannot run: " + test.status().message();
       return c;
     }
+    std::vector<double> cc(h.bounds.size(), 0), bc(h.bounds.size(), 0);
     for (size_t s = 0; s < h.canary.size(); ++s) {
       const bool look = IsLook(s, h.canary.size());
       Status st = test->Add(h.canary[s], h.control[s], look ? stats::Look::kYes : stats::Look::kNo);
@@ -190,12 +208,18 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
         c.reason = "the quantile test failed at step " + std::to_string(s + 1) + ": " + st.message();
         return c;
       }
+      for (size_t k = 0; k < cc.size(); ++k) {
+        cc[k] += h.canary[s][k];
+        bc[k] += h.control[s][k];
+      }
       if (!look) continue;
       const stats::QuantileTestResult& r = test->Result();
       canary_bounds = {r.canary.lower, r.canary.upper};
       control_bounds = {r.control.lower, r.control.upper};
-      const Interval i = BoundsInterval(canary_bounds, control_bounds, relative);
-      if (Decide(limits, i.low * scale, i.high * scale) == Evidence::kFail) ever_fail = true;
+      const Interval b = BoundsInterval(canary_bounds, control_bounds, relative);
+      if (Decide(limits, b.low * scale, b.high * scale) == Evidence::kFail) bucket_fail = true;
+      interp = interpolated(cc, bc);
+      if (Decide(limits, interp.low, interp.high) == Evidence::kFail) interp_fail = true;
     }
     c.p_value = test->Result().p_value;
     c.e_value = std::exp(test->Result().log_e_value);
@@ -203,24 +227,38 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
                         (spec.direction == rules::Direction::kIncrease   ? "<="
                          : spec.direction == rules::Direction::kDecrease ? ">="
                                                                           : "=") +
-                        " " + FormatNumber(relative ? 1 + spec.margin.value : 1) + " x control";
+                        " " + FormatNumber(relative ? 1 + spec.margin.value : 1) +
+                        " x control (bucket test)";
   } else {
-    c.test = "exact binomial bounds per bucket bound";
+    c.test = "exact binomial bounds per bucket bound and interpolated Wilson bounds";
     canary_bounds = BinomialQuantileBounds(h.bounds, h.canary_sum, q, alpha / 4);
     control_bounds = BinomialQuantileBounds(h.bounds, h.control_sum, q, alpha / 4);
+    const Interval b = BoundsInterval(canary_bounds, control_bounds, relative);
+    bucket_fail = Decide(limits, b.low * scale, b.high * scale) == Evidence::kFail;
+    interp = interpolated(h.canary_sum, h.control_sum);
   }
-  const Interval i = BoundsInterval(canary_bounds, control_bounds, relative);
-  c.low = i.low * scale;
-  c.high = i.high * scale;
-  const Evidence evidence = ever_fail ? Evidence::kFail : Decide(limits, c.low, c.high);
-  c.outcome = ToOutcome(evidence);
+  c.low = interp.low;
+  c.high = interp.high;
+  Evidence evidence = Decide(limits, c.low, c.high);
+  if (interp_fail) evidence = Evidence::kFail;
   c.reason = "canary " + c.name + " " + FormatNumber(qc) + " ms vs control " + FormatNumber(qb) +
-             " ms (interpolated within buckets); the buckets place the canary " + c.name +
-             " in " + SideBounds(canary_bounds, to_ms) + " and the control's in " +
-             SideBounds(control_bounds, to_ms) + ", so " +
+             " ms (interpolated within buckets): " +
              ComparisonClause(relative ? "ratio" : "difference", c.estimate, c.low, c.high,
                               c.confidence, sequential ? "CS" : "CI", limits, evidence,
                               spec.direction, spec.margin, relative ? Units::kRatio : Units::kMs);
+  if (bucket_fail && evidence != Evidence::kFail) {
+    evidence = Evidence::kFail;
+    const Interval b = BoundsInterval(canary_bounds, control_bounds, relative);
+    c.reason += "; the bucket bounds alone place the canary " + c.name + " in " +
+                SideBounds(canary_bounds, to_ms) + " and the control's in " +
+                SideBounds(control_bounds, to_ms) + ", so the " +
+                (relative ? "ratio" : "difference") + " is " +
+                (b.low * scale > limits.high ? "at least " + FormatIn(b.low * scale, relative ? Units::kRatio : Units::kMs)
+                                             : "at most " + FormatIn(b.high * scale, relative ? Units::kRatio : Units::kMs)) +
+                ", beyond " + AllowedPhrase(spec.direction, spec.margin,
+                                            relative ? Units::kRatio : Units::kMs);
+  }
+  c.outcome = ToOutcome(evidence);
   return c;
 }
 
@@ -253,7 +291,7 @@ MetricResult ClassifyLatency(const rules::MetricSpec& spec, const MetricData& da
   if (spec.slo_ms) {
     StatusOr<size_t> index = stats::FindBucketBound(h->bounds, rules::SloInLeUnits(spec));
     if (!index.ok()) {
-      return SetError(result, "slo_ms " + FormatNumber(*spec.slo_ms, 6) +
+      return SetError(result, "slo_ms " + FormatShort(*spec.slo_ms) +
                                   " is not a bucket bound of the histograms (bounds, in ms: " +
                                   BoundList([&] {
                                     std::vector<double> ms;
@@ -271,7 +309,7 @@ MetricResult ClassifyLatency(const rules::MetricSpec& spec, const MetricData& da
       d.control_events.push_back(step.control_events);
       d.control_total.push_back(step.control_exposure);
     }
-    const std::string above = "above " + FormatNumber(*spec.slo_ms, 6) + " ms";
+    const std::string above = "above " + FormatShort(*spec.slo_ms) + " ms";
     RateCheckSpec rc{above, "share " + above, "share_ratio", "share_difference", alpha};
     result.checks.push_back(RateCheck(spec, rc, d));
   }

@@ -234,15 +234,12 @@ MetricResult ClassifyRatio(const rules::MetricSpec& spec, const MetricData& data
   const CountSteps& cs = data.canary.counts;
   const CountSteps& bs = data.control.counts;
   const size_t steps = data.step_end_unix.size();
+  result.data.steps = static_cast<int64_t>(steps);
   StatusOr<RateData> rates = CollectRates(cs, bs, "bad events");
   if (!rates.ok()) return SetError(result, "malformed data: " + rates.status().message());
   result.data = rates->usage;
   result.data.unit = "events";
   result.data.min_data = spec.min_data;
-  if (AllNan(cs.total) && !cs.total.empty()) {
-    return SetNodata(result, "no canary data: the total query had no canary value at any of the " +
-                                 std::to_string(steps) + " steps");
-  }
   if (result.data.canary_amount < static_cast<double>(spec.min_data) ||
       result.data.control_amount < static_cast<double>(spec.min_data) ||
       !(result.data.canary_amount > 0)) {

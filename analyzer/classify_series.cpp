@@ -194,14 +194,6 @@ MetricResult ClassifySeries(const rules::MetricSpec& spec, const MetricData& dat
                                                            : std::max(canary.size(), control.size()));
   result.data.canary_amount = static_cast<double>(sequential ? paired_c.size() : canary.size());
   result.data.control_amount = static_cast<double>(sequential ? paired_b.size() : control.size());
-  if (canary.empty()) {
-    return SetNodata(result, "no canary data: the query had no canary value at any of the " +
-                                 std::to_string(result.data.steps) + " steps");
-  }
-  if (control.empty()) {
-    return SetNodata(result, "no control data: the query had no control value at any of the " +
-                                 std::to_string(result.data.steps) + " steps");
-  }
   const double need = static_cast<double>(std::max<int64_t>(spec.min_data, 2));
   if (result.data.canary_amount < need || result.data.control_amount < need) {
     result.data.min_data = static_cast<int64_t>(need);

@@ -20,10 +20,10 @@ namespace {
 
 std::string RangeText(const rules::MetricSpec& spec) {
   if (spec.min && spec.max) {
-    return "[" + FormatNumber(*spec.min, 6) + ", " + FormatNumber(*spec.max, 6) + "]";
+    return "[" + FormatShort(*spec.min) + ", " + FormatShort(*spec.max) + "]";
   }
-  if (spec.min) return "at least " + FormatNumber(*spec.min, 6);
-  return "at most " + FormatNumber(*spec.max, 6);
+  if (spec.min) return "at least " + FormatShort(*spec.min);
+  return "at most " + FormatShort(*spec.max);
 }
 
 }  // namespace
@@ -46,11 +46,7 @@ MetricResult ClassifyThreshold(const rules::MetricSpec& spec, const MetricData& 
   }
   result.data.canary_amount = static_cast<double>(present);
   result.data.steps_used = steps == 0 ? 0 : 1;
-  if (present == 0) {
-    return SetNodata(result, "no canary data: the query had no canary value at any of the " +
-                                 std::to_string(result.data.steps) + " steps");
-  }
-  if (present < spec.min_data) return SetNodata(result, NotEnoughDataReason(result.data, false));
+  if (present == 0 || present < spec.min_data) return SetNodata(result, NotEnoughDataReason(result.data, false));
   Check c;
   c.name = "value";
   c.measure = "value";

@@ -195,4 +195,54 @@ Interval BinomialQuantileBounds(const std::vector<double>& bounds,
   return out;
 }
 
+namespace {
+
+// The first x where the piecewise-linear CDF through (xs, fs) reaches q;
+// +inf when it never does.
+double Inverse(const std::vector<double>& xs, const std::vector<double>& fs, double q) {
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (fs[i] < q) continue;
+    if (i == 0) return xs[0];
+    const double df = fs[i] - fs[i - 1];
+    if (!(df > 0)) return xs[i];
+    return xs[i - 1] + (xs[i] - xs[i - 1]) * (q - fs[i - 1]) / df;
+  }
+  return kInf;
+}
+
+}  // namespace
+
+Interval InterpolatedQuantileBounds(const std::vector<double>& bounds,
+                                    const std::vector<double>& counts, double q, double alpha,
+                                    bool sequential) {
+  if (counts.empty() || counts.size() != bounds.size() || !(counts.back() > 0)) {
+    return {kNan, kNan};
+  }
+  const double total = counts.back();
+  std::vector<size_t> finite;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (std::isfinite(bounds[i])) finite.push_back(i);
+  }
+  if (finite.empty()) return {kNan, kNan};
+  const double each = alpha / static_cast<double>(finite.size());
+  std::vector<double> xs, upper, lower;
+  if (bounds[finite.front()] > 0) {
+    xs.push_back(0);
+    upper.push_back(0);
+    lower.push_back(0);
+  }
+  for (size_t i : finite) {
+    const double above = std::max(0.0, total - counts[i]);
+    const Interval share = sequential ? BernoulliRateSequence(above, total, each)
+                                      : WilsonInterval(above, total, 1 - each);
+    xs.push_back(bounds[i]);
+    upper.push_back(1 - share.low);   // F(u) <= 1 - (lowest share above u)
+    lower.push_back(1 - share.high);  // F(u) >= 1 - (highest share above u)
+  }
+  // Monotone envelopes: F(u_k) <= F(u_j) for j >= k, and >= F(u_j) for j <= k.
+  for (size_t k = upper.size(); k-- > 1;) upper[k - 1] = std::min(upper[k - 1], upper[k]);
+  for (size_t k = 1; k < lower.size(); ++k) lower[k] = std::max(lower[k], lower[k - 1]);
+  return {Inverse(xs, upper, q), Inverse(xs, lower, q)};
+}
+
 }  // namespace verdict::analyzer

@@ -109,4 +109,19 @@ double InterpolatedQuantile(const std::vector<double>& bounds, const std::vector
 Interval BinomialQuantileBounds(const std::vector<double>& bounds,
                                 const std::vector<double>& counts, double q, double alpha_each);
 
+// Bounds of one side's q-quantile under linear interpolation within buckets
+// (the model behind Prometheus' histogram_quantile: the CDF is linear between
+// bucket bounds, and 0 at 0 when the first bound is positive). At each finite
+// bound the share of observations above it gets a confidence set at
+// alpha / (number of finite bounds) - BernoulliRateSequence when `sequential`
+// (anytime-valid), else a Wilson interval - so all of them hold at once with
+// probability >= 1 - alpha. The CDF then lies between the piecewise-linear
+// envelopes through those sets (tightened by monotonicity), and the quantile
+// between their inverses at q: [low, high], high = +inf when the lower
+// envelope stays below q up to the largest finite bound. [NaN, NaN] without
+// observations.
+Interval InterpolatedQuantileBounds(const std::vector<double>& bounds,
+                                    const std::vector<double>& counts, double q, double alpha,
+                                    bool sequential);
+
 }  // namespace verdict::analyzer

@@ -80,12 +80,12 @@ const char* ChangeWord(rules::Direction direction) {
 
 std::string Unsigned(double value, Units units) {
   switch (units) {
-    case Units::kRatio: return FormatNumber(value);
-    case Units::kPoints: return FormatNumber(value * 100) + " points";
-    case Units::kMs: return FormatNumber(value) + " ms";
-    case Units::kPlain: return FormatNumber(value);
+    case Units::kRatio: return FormatShort(value);
+    case Units::kPoints: return FormatShort(value * 100) + " points";
+    case Units::kMs: return FormatShort(value) + " ms";
+    case Units::kPlain: return FormatShort(value);
   }
-  return FormatNumber(value);
+  return FormatShort(value);
 }
 
 std::string UnitSuffix(Units units) {
@@ -100,7 +100,7 @@ std::string UnitSuffix(Units units) {
 
 std::string AllowedPhrase(rules::Direction direction, const rules::Margin& margin, Units units) {
   if (margin.relative()) {
-    return "the allowed " + FormatNumber(margin.value * 100) + "% " + ChangeWord(direction);
+    return "the allowed " + FormatShort(margin.value * 100) + "% " + ChangeWord(direction);
   }
   return std::string("the allowed ") + ChangeWord(direction) + " of " +
          Unsigned(margin.value, units);
@@ -186,9 +186,22 @@ void FinishFromChecks(MetricResult& result) {
 
 std::string NotEnoughDataReason(const DataUsage& usage, bool per_side) {
   const std::string unit = usage.unit;
+  const std::string steps = std::to_string(usage.steps);
+  if (usage.steps == 0) return "no data: the source returned no steps";
+  if (usage.canary_missing_steps >= usage.steps) {
+    return "no canary data: all " + steps + " steps are missing (no series matched)";
+  }
+  if (per_side && usage.control_missing_steps >= usage.steps) {
+    return "no control data: all " + steps + " steps are missing (no series matched)";
+  }
+  if (usage.steps_used == 0) {
+    return "no step has data on both sides (canary missing at " +
+           std::to_string(usage.canary_missing_steps) + ", control at " +
+           std::to_string(usage.control_missing_steps) + " of " + steps + " steps)";
+  }
   if (!(usage.canary_amount > 0)) {
-    std::string text = "no canary " + std::string(unit == "values" ? "data" : "traffic") + ": 0 " +
-                       unit + " from the canary in " + std::to_string(usage.steps) + " steps";
+    std::string text = "no canary traffic: 0 " + unit + " from the canary in " +
+                       std::to_string(usage.steps_used) + " steps";
     if (per_side) text += " (control " + FormatCount(usage.control_amount) + ")";
     return text + "; nothing to judge yet";
   }
@@ -200,10 +213,6 @@ std::string NotEnoughDataReason(const DataUsage& usage, bool per_side) {
     text += " (min_data " + std::to_string(usage.min_data) + ")";
   }
   return text;
-}
-
-bool AllNan(const std::vector<double>& values) {
-  return std::all_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
 }
 
 }  // namespace verdict::analyzer::judge_detail

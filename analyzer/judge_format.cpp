@@ -40,6 +40,12 @@ std::string FormatNumber(double value, int significant) {
   return text;
 }
 
+std::string FormatShort(double value) {
+  if (!std::isfinite(value)) return NonFinite(value);
+  if (value == std::floor(value) && std::fabs(value) < 1e15) return Printf("%.*f", 0, value);
+  return Printf("%.*g", 6, value);
+}
+
 std::string FormatSigned(double value, int significant) {
   const std::string text = FormatNumber(value, significant);
   return value > 0 ? "+" + text : text;

@@ -18,6 +18,10 @@ namespace verdict::analyzer {
 // scientific notation ("1.23e-05"). Non-finite: "infinity", "-infinity", "n/a".
 std::string FormatNumber(double value, int significant = 3);
 
+// Up to 6 significant digits without trailing zeros, for configured values
+// and names: 99 -> "99", 0.05 -> "0.05", 0.005 -> "0.005", 1234567 -> "1234567".
+std::string FormatShort(double value);
+
 // As FormatNumber with a leading "+" for positive values ("+2.60", "-0.100", "0").
 std::string FormatSigned(double value, int significant = 3);
 

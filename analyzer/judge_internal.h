@@ -85,9 +85,6 @@ void FinishFromChecks(MetricResult& result);
 // traffic: ...". `per_side` false for canary-only kinds (threshold).
 std::string NotEnoughDataReason(const DataUsage& usage, bool per_side);
 
-// True when the data of a side is missing altogether (every value NaN).
-bool AllNan(const std::vector<double>& values);
-
 // Per-kind classifiers (sequential and fixed modes).
 MetricResult ClassifyRatio(const rules::MetricSpec& spec, const MetricData& data);
 MetricResult ClassifyLatency(const rules::MetricSpec& spec, const MetricData& data);

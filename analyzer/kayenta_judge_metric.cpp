@@ -63,13 +63,13 @@ std::vector<NamedSeries> SeriesOf(const rules::MetricSpec& spec, const MetricDat
     case rules::MetricKind::kLatency: {
       const double to_ms = spec.unit == rules::LatencyUnit::kSeconds ? 1000 : 1;
       for (double q : spec.quantiles) {
-        out.push_back({"p" + FormatNumber(q * 100, 6),
+        out.push_back({"p" + FormatShort(q * 100),
                        HistogramSeries(d.canary.histogram, q, 0, to_ms),
                        HistogramSeries(d.control.histogram, q, 0, to_ms)});
       }
       if (spec.slo_ms) {
         const double le = rules::SloInLeUnits(spec);
-        out.push_back({"above " + FormatNumber(*spec.slo_ms, 6) + " ms",
+        out.push_back({"above " + FormatShort(*spec.slo_ms) + " ms",
                        HistogramSeries(d.canary.histogram, 0, le, to_ms),
                        HistogramSeries(d.control.histogram, 0, le, to_ms)});
       }

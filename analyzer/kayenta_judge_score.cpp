@@ -42,6 +42,7 @@ Verdict CombineKayenta(const rules::Config& config, std::vector<MetricResult> me
   Verdict v;
   v.mode = rules::Mode::kKayenta;
   v.alpha = config.alpha;
+  v.thresholds = config.thresholds;
   std::vector<const MetricResult*> scored;
   for (const MetricResult& m : metrics) {
     if (!m.muted) scored.push_back(&m);
@@ -90,8 +91,8 @@ Verdict CombineKayenta(const rules::Config& config, std::vector<MetricResult> me
   const bool too_many_nodata =
       !scored.empty() && 100.0 * nodata / static_cast<double>(scored.size()) >= 50;
   v.score = critical_failures.empty() ? summary : 0;
-  const std::string thresholds = " (pass " + FormatNumber(config.thresholds.pass, 4) +
-                                 ", marginal " + FormatNumber(config.thresholds.marginal, 4) + ")";
+  const std::string thresholds = " (pass " + FormatShort(config.thresholds.pass) +
+                                 ", marginal " + FormatShort(config.thresholds.marginal) + ")";
   std::vector<const MetricResult*> detail;
   if (!critical_failures.empty()) {
     v.verdict = Overall::kFail;
@@ -105,24 +106,24 @@ Verdict CombineKayenta(const rules::Config& config, std::vector<MetricResult> me
   } else if (v.score >= config.thresholds.pass) {
     if (!critical_nodata.empty() || !required_open.empty()) {
       v.verdict = Overall::kInconclusive;
-      v.reasons.push_back("Kayenta score " + FormatNumber(v.score, 4) + thresholds +
+      v.reasons.push_back("Kayenta score " + FormatShort(v.score) + thresholds +
                           " would pass, but " +
                           (!critical_nodata.empty() ? "a critical metric has no data"
                                                     : "a required metric did not pass"));
       detail = !critical_nodata.empty() ? critical_nodata : required_open;
     } else {
       v.verdict = Overall::kPass;
-      v.reasons.push_back("Kayenta score " + FormatNumber(v.score, 4) + " is at least the pass "
+      v.reasons.push_back("Kayenta score " + FormatShort(v.score) + " is at least the pass "
                           "threshold" + thresholds);
     }
   } else if (v.score >= config.thresholds.marginal) {
     v.verdict = Overall::kInconclusive;
-    v.reasons.push_back("Kayenta score " + FormatNumber(v.score, 4) +
+    v.reasons.push_back("Kayenta score " + FormatShort(v.score) +
                         " is marginal: below the pass threshold but not below the marginal "
                         "one" + thresholds);
   } else {
     v.verdict = Overall::kFail;
-    v.reasons.push_back("Kayenta score " + FormatNumber(v.score, 4) +
+    v.reasons.push_back("Kayenta score " + FormatShort(v.score) +
                         " is below the marginal threshold" + thresholds);
   }
   for (const MetricResult* m : detail) v.reasons.push_back(Line(*m));

@@ -1,8 +1,11 @@
 #include "analyzer/verdict.h"
 
 #include <algorithm>
+#include <cmath>
+#include <tuple>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "analyzer/judge_format.h"
 #include "analyzer/kayenta_judge.h"
@@ -45,7 +48,12 @@ Overall DecideNative(const rules::Config& config, const std::vector<MetricResult
     if (m.outcome == Outcome::kFail) failed.push_back(&m);
     if (m.outcome == Outcome::kPass) passed.push_back(&m);
   }
-  const std::string score_text = "score " + FormatNumber(score, 4);
+  // Scores are printed with enough digits to compare truly with the threshold.
+  auto score_vs = [score](double threshold) {
+    std::string a = FormatShort(std::round(score * 100) / 100), b = FormatShort(threshold);
+    if (a == b && score != threshold) std::tie(a, b) = FormatApart(score, threshold, 1, false, 6);
+    return std::make_pair("score " + a, b);
+  };
   std::vector<std::string> head, detail;
   Overall overall;
   if (!critical_bad.empty()) {
@@ -55,14 +63,14 @@ Overall DecideNative(const rules::Config& config, const std::vector<MetricResult
     for (const MetricResult* m : critical_bad) detail.push_back(Line(*m));
   } else if (score < config.thresholds.marginal) {
     overall = Overall::kFail;
-    head.push_back(score_text + " is below the marginal threshold " +
-                   FormatNumber(config.thresholds.marginal, 4) + " (failed: " + Names(failed) +
-                   ")");
+    const auto [text, threshold] = score_vs(config.thresholds.marginal);
+    head.push_back(text + " is below the marginal threshold " + threshold + " (failed: " +
+                   Names(failed) + ")");
     for (const MetricResult* m : failed) detail.push_back(Line(*m));
   } else if (required_open.empty() && !passed.empty() && score >= config.thresholds.pass) {
     overall = Overall::kPass;
-    head.push_back("every required metric passed and the " + score_text + " is at least " +
-                   FormatNumber(config.thresholds.pass, 4));
+    const auto [text, threshold] = score_vs(config.thresholds.pass);
+    head.push_back("every required metric passed and the " + text + " is at least " + threshold);
     for (const MetricResult* m : passed) detail.push_back(Line(*m));
   } else {
     overall = Overall::kInconclusive;
@@ -72,9 +80,9 @@ Overall DecideNative(const rules::Config& config, const std::vector<MetricResult
     } else if (passed.empty()) {
       head.push_back("not decided yet: no metric has passed");
     } else {
-      head.push_back(score_text + " is below the pass threshold " +
-                     FormatNumber(config.thresholds.pass, 4) + " (failed: " + Names(failed) +
-                     ")");
+      const auto [text, threshold] = score_vs(config.thresholds.pass);
+      head.push_back(text + " is below the pass threshold " + threshold + " (failed: " +
+                     Names(failed) + ")");
       for (const MetricResult* m : failed) detail.push_back(Line(*m));
     }
   }
@@ -167,6 +175,7 @@ Verdict CombineVerdict(const rules::Config& config, std::vector<MetricResult> me
   Verdict v;
   v.mode = config.mode;
   v.alpha = config.alpha;
+  v.thresholds = config.thresholds;
   v.source_error_affects_verdict = SourceErrorsMatter(config, metrics);
   v.score = NativeScore(config, metrics, config.group_weights.empty() ? nullptr : &v.groups);
   v.verdict = DecideNative(config, metrics, v.score, &v.reasons);

@@ -51,6 +51,7 @@ struct Verdict {
   std::vector<GroupScore> groups;     // only with group weights or in Kayenta mode
   rules::Mode mode = rules::Mode::kSequential;  // the config's mode (decides the scoring)
   double alpha = 0.05;
+  rules::Thresholds thresholds;  // the config's pass / marginal score thresholds
   // True when a metric whose source failed could change the verdict: the
   // verdict is not the same whether that metric had passed or failed. Callers
   // then report the source error instead of a verdict (CLI exit 4).
