@@ -156,7 +156,7 @@ MetricResult Fixed(MetricResult result, const rules::MetricSpec& spec, std::vect
              ComparisonClause("Hodges-Lehmann shift", c.estimate, c.low, c.high, c.confidence,
                               "CI", limits, evidence, spec.direction, shown, Units::kPlain);
   if (spec.margin.relative()) {
-    c.reason += " (" + FormatNumber(spec.margin.value * 100) + "% of the control median " +
+    c.reason += " (" + FormatShort(spec.margin.value * 100) + "% of the control median " +
                 FormatNumber(median_control) + ")";
   }
   result.checks.push_back(c);

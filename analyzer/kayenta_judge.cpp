@@ -127,13 +127,13 @@ std::string Explain(const Comparison& c, const KayentaClassification& out,
                      " CI " + FormatSigned(mw.ci_low) + " to " + FormatSigned(mw.ci_high) +
                      ", Mann-Whitney " + stats::MethodName(mw.method_used) + " p = " +
                      FormatNumber(mw.p_value) + "), tolerance " + FormatNumber(c.tolerance) +
-                     " (" + FormatNumber(o.tolerance * 100) + "% of |shift|), " +
+                     " (" + FormatShort(o.tolerance * 100) + "% of |shift|), " +
                      EffectName(o) + " " + FormatNumber(c.effect) + ": ";
   const rules::KayentaEffectSize& es = o.kayenta.effect_size;
   if (c.overridden) {
-    const std::string alpha = FormatNumber(1 - o.confidence);
+    const std::string alpha = FormatShort(1 - o.confidence);
     return text + "the interval reaches into the tolerance band (NetflixACAJudge: Pass), but " +
-           "the test rejects no shift (p " + FormatApart(mw.p_value, 1 - o.confidence).first +
+           "the test rejects no shift (p = " + FormatApart(mw.p_value, 1 - o.confidence).first +
            " < " + alpha + "): " + out.label + " (Verdict fix, spinnaker/kayenta#780)";
   }
   if (out.label == "High") {
