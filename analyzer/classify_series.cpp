@@ -198,7 +198,9 @@ MetricResult ClassifySeries(const rules::MetricSpec& spec, const MetricData& dat
   if (result.data.canary_amount < need || result.data.control_amount < need) {
     result.data.min_data = static_cast<int64_t>(need);
     std::string reason = NotEnoughDataReason(result.data, true);
-    if (sequential) reason += " (paired steps: both sides need a value at the same step)";
+    if (sequential && reason.rfind("not enough", 0) == 0) {
+      reason += " (paired steps: both sides need a value at the same step)";
+    }
     return SetNodata(result, reason);
   }
   result = sequential ? Sequential(std::move(result), spec, paired_c, paired_b)

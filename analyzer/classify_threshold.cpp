@@ -60,22 +60,22 @@ MetricResult ClassifyThreshold(const rules::MetricSpec& spec, const MetricData& 
   if (last_index + 1 != steps) {
     const size_t gap = steps - 1 - last_index;
     c.outcome = Outcome::kInconclusive;
-    c.reason = "the latest step has no canary value (the last value, " + FormatNumber(last, 6) +
+    c.reason = "the latest step has no canary value (the last value, " + FormatShort(last) +
                ", is " + std::to_string(gap) + (gap == 1 ? " step" : " steps") +
                " old); the bound " + RangeText(spec) + " is not judged on missing data";
   } else if (std::isinf(last)) {
     return SetError(result, "malformed data: the latest canary value is infinite");
   } else if (spec.min && last < *spec.min) {
-    const auto [v, b] = FormatApart(last, *spec.min, 1, false, 6);
+    const auto [v, b] = FormatShortApart(last, *spec.min);
     c.outcome = Outcome::kFail;
     c.reason = "canary value " + v + " at the latest step is below the minimum " + b;
   } else if (spec.max && last > *spec.max) {
-    const auto [v, b] = FormatApart(last, *spec.max, 1, false, 6);
+    const auto [v, b] = FormatShortApart(last, *spec.max);
     c.outcome = Outcome::kFail;
     c.reason = "canary value " + v + " at the latest step is above the maximum " + b;
   } else {
     c.outcome = Outcome::kPass;
-    c.reason = "canary value " + FormatNumber(last, 6) + " at the latest step is within " +
+    c.reason = "canary value " + FormatShort(last) + " at the latest step is within " +
                RangeText(spec);
   }
   result.checks.push_back(c);

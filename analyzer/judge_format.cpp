@@ -87,4 +87,10 @@ std::pair<std::string, std::string> FormatApart(double a, double b, double scale
   return {ta, tb};
 }
 
+std::pair<std::string, std::string> FormatShortApart(double a, double b) {
+  std::string ta = FormatShort(a), tb = FormatShort(b);
+  if (ta == tb && a != b) return FormatApart(a, b, 1, false, 6);
+  return {ta, tb};
+}
+
 }  // namespace verdict::analyzer

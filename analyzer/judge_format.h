@@ -42,4 +42,8 @@ std::string FormatConfidence(double confidence);
 std::pair<std::string, std::string> FormatApart(double a, double b, double scale = 1,
                                                 bool sign = false, int significant = 3);
 
+// FormatShort for both, with more digits (FormatApart) only when the short
+// texts would be equal although the values differ.
+std::pair<std::string, std::string> FormatShortApart(double a, double b);
+
 }  // namespace verdict::analyzer

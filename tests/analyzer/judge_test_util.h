@@ -143,7 +143,8 @@ inline ::testing::AssertionResult SentenceIsTrue(const Check& c) {
                                c.measure != "mean_difference"
                            ? 100
                            : 1;
-  if (std::fabs(std::stod(m[1]) - c.confidence * 100) > 1e-6) {
+  // Confidence levels are printed with up to 4 decimals of a percent.
+  if (std::fabs(std::stod(m[1]) - c.confidence * 100) > 5e-5 + 1e-9) {
     return ::testing::AssertionFailure() << "confidence " << m[1] << " vs " << c.confidence;
   }
   if (!ShownMatches(m[3], c.low * scale) || !ShownMatches(m[4], c.high * scale)) {
