@@ -153,9 +153,14 @@ std::string Explain(const Comparison& c, const KayentaClassification& out,
            "allowed change (increase " + FormatNumber(es.allowed_increase) + ", decrease " +
            FormatNumber(es.allowed_decrease) + "): Pass";
   }
-  return text + "the interval reaches into the tolerance band [" + FormatNumber(-c.tolerance) +
-         ", " + FormatNumber(c.tolerance) + "] or lies on a side the direction " +
-         rules::DirectionName(o.direction) + " does not watch: Pass";
+  const bool in_band = mw.ci_low <= c.tolerance && mw.ci_high >= -c.tolerance;
+  if (in_band) {
+    return text + "the interval reaches into the tolerance band [" + FormatNumber(-c.tolerance) +
+           ", " + FormatNumber(c.tolerance) + "]: Pass";
+  }
+  return text + "the interval lies " + (mw.ci_low > c.tolerance ? "above" : "below") +
+         " the tolerance band, a change the direction " + rules::DirectionName(o.direction) +
+         " does not watch: Pass";
 }
 
 }  // namespace

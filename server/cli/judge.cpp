@@ -10,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "analyzer/clock.h"
 #include "analyzer/evaluate.h"
 #include "analyzer/replay_source.h"
@@ -42,9 +40,9 @@ struct JudgeOptions {
   bool json = false;
 };
 
-// Reports every line of `message` and returns `code`; with --json also a
-// JSON error object on stdout (never a verdict).
-int Fail(const std::string& message, int code, bool json, const char* kind = "input") {
+// Reports every line of `message` on stderr and returns `code`. Nothing goes
+// to stdout, with or without --json: an error is never a verdict.
+int Fail(const std::string& message, int code) {
   size_t start = 0;
   while (start <= message.size()) {
     const size_t end = message.find('\n', start);
@@ -52,10 +50,6 @@ int Fail(const std::string& message, int code, bool json, const char* kind = "in
                 code);
     if (end == std::string::npos) break;
     start = end + 1;
-  }
-  if (json) {
-    std::cout << nlohmann::ordered_json{{"error", {{"kind", kind}, {"message", message}}}}.dump(2)
-              << "\n";
   }
   return code;
 }
@@ -77,70 +71,68 @@ int ExitCodeFor(analyzer::Overall overall) {
 
 int Run(const JudgeOptions& o) {
   if (!o.config.empty() + !o.preset.empty() + !o.kayenta.empty() != 1) {
-    return Fail("give exactly one of --config FILE, --preset NAME or --kayenta FILE", kExitUsage,
-                o.json);
+    return Fail("give exactly one of --config FILE, --preset NAME or --kayenta FILE", kExitUsage);
   }
   const bool live = !o.prometheus.url.empty();
   if (live == !o.data.empty()) {
     return Fail("give exactly one data source: --data RECORDED.json or --prometheus URL",
-                kExitUsage, o.json);
+                kExitUsage);
   }
   if (!live && (!o.start.empty() || !o.step.empty())) {
     return Fail("--start, --end and --step apply to --prometheus only (a recording has its own "
                 "steps)",
-                kExitUsage, o.json);
+                kExitUsage);
   }
   StatusOr<rules::Config> config = LoadConfig(o);
-  if (!config.ok()) return Fail(config.status().message(), kExitUsage, o.json);
+  if (!config.ok()) return Fail(config.status().message(), kExitUsage);
 
   rules::Variables runtime;
   for (const std::string& assignment : o.vars) {
     auto kv = rules::ParseVariableAssignment(assignment);
-    if (!kv.ok()) return Fail(kv.status().message(), kExitUsage, o.json);
+    if (!kv.ok()) return Fail(kv.status().message(), kExitUsage);
     if (!runtime.emplace(kv->first, kv->second).second) {
-      return Fail("--var " + kv->first + " is given more than once", kExitUsage, o.json);
+      return Fail("--var " + kv->first + " is given more than once", kExitUsage);
     }
   }
 
   std::unique_ptr<analyzer::MetricSource> source;
   analyzer::StepGrid grid;
   if (live) {
-    if (o.start.empty()) return Fail("--prometheus needs --start", kExitUsage, o.json);
+    if (o.start.empty()) return Fail("--prometheus needs --start", kExitUsage);
     analyzer::Clock& clock = *analyzer::RealClock::Default();
     const int64_t now = clock.NowUnixSeconds();
     auto start = ParseTimeFlag("--start", o.start, now);
-    if (!start.ok()) return Fail(start.status().message(), kExitUsage, o.json);
+    if (!start.ok()) return Fail(start.status().message(), kExitUsage);
     auto end = ParseTimeFlag("--end", o.end, now);
-    if (!end.ok()) return Fail(end.status().message(), kExitUsage, o.json);
+    if (!end.ok()) return Fail(end.status().message(), kExitUsage);
     int64_t step = config->step.count() / 1000;
     if (!o.step.empty()) {
       auto d = rules::ParseDuration(o.step);
       if (!d.ok() || d->count() % 1000 != 0) {
         return Fail("--step: " + (d.ok() ? "must be whole seconds, got \"" + o.step + "\""
                                          : d.status().message()),
-                    kExitUsage, o.json);
+                    kExitUsage);
       }
       step = d->count() / 1000;
     }
     auto aligned = analyzer::AlignStepGrid(*start, *end, step);
-    if (!aligned.ok()) return Fail(aligned.status().message(), kExitUsage, o.json);
+    if (!aligned.ok()) return Fail(aligned.status().message(), kExitUsage);
     grid = *aligned;
     auto prom = MakePrometheusSource(o.prometheus, clock);
     if (!prom.ok()) {
       const bool input = prom.status().code() == StatusCode::kInvalidArgument;
-      return Fail(prom.status().message(), input ? kExitUsage : kExitSource, o.json,
-                  input ? "input" : "source");
+      return Fail(prom.status().message(), input ? kExitUsage : kExitSource);
     }
     source = std::move(*prom);
   } else {
     auto replay = analyzer::LoadReplay(o.data);
-    if (!replay.ok()) return Fail(replay.status().message(), kExitUsage, o.json);
+    if (!replay.ok()) return Fail(replay.status().message(), kExitUsage);
     grid = (*replay)->grid();
     source = std::move(*replay);
   }
 
   auto evaluation = analyzer::Evaluate(*config, runtime, *source, grid);
-  if (!evaluation.ok()) return Fail(evaluation.status().message(), kExitUsage, o.json);
+  if (!evaluation.ok()) return Fail(evaluation.status().message(), kExitUsage);
   const analyzer::Verdict& verdict = evaluation->verdict;
   if (const analyzer::MetricResult* failed = analyzer::DecisiveSourceError(verdict)) {
     // A recording that does not fit the config is an input error; anything
@@ -148,9 +140,13 @@ int Run(const JudgeOptions& o) {
     const StatusCode code = failed->source_status.code();
     const bool input = !live && (code == StatusCode::kInvalidArgument ||
                                  code == StatusCode::kNotFound);
-    return Fail(failed->name + ": " + StatusCodeName(code) + ": " +
-                    failed->source_status.message() + " (no verdict: the data decides it)",
-                input ? kExitUsage : kExitSource, o.json, input ? "input" : "source");
+    std::string message = failed->source_status.message();
+    for (char& ch : message) {
+      if (ch == '\n' || ch == '\r') ch = ' ';  // one line, whatever the source said
+    }
+    return Fail(failed->name + ": " + StatusCodeName(code) + ": " + message +
+                    " (no verdict: this metric could change it)",
+                input ? kExitUsage : kExitSource);
   }
   if (o.json) {
     std::cout << analyzer::VerdictToJson(verdict) << "\n";
