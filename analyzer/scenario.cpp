@@ -119,7 +119,11 @@ class Generator {
         Emit(pod, state[p], t, &sc);
       }
       for (const char* v : {"v1", "v2"}) {
-        Append(&sc, {{"__name__", kGauge}, {"destination_version", v}}, "", t, inflight[v]);
+        Append(&sc,
+               {{"__name__", kGauge},
+                {"destination_version", v},
+                {"destination_workload_namespace", spec_.namespace_name}},
+               "", t, inflight[v]);
         if (s >= 0 && t == sc.grid.End(static_cast<size_t>(s))) {
           sc.gauge[v][static_cast<size_t>(s)] = inflight[v];
         }

@@ -15,8 +15,9 @@
 // (its counters restart from 0 and are re-created) and one v2 pod joins
 // mid-window. Distractors: the same traffic as seen by reporter="source",
 // another service in the namespace, and the service in another namespace.
-// A gauge `scenario_inflight_requests{destination_version}` has one series per
-// version (requests in the last scrape).
+// A gauge `scenario_inflight_requests{destination_version,
+// destination_workload_namespace}` has one series per version (requests in the
+// last scrape).
 //
 // Ground truth is counted from the generated events, not from the series.
 // Pure and deterministic for a given spec (std::mt19937_64 seeded with
