@@ -173,9 +173,11 @@ class Generator {
       pods.back().start_unix = sc.join_unix;
     }
     if (s.distractors) {
-      // Another service in the namespace, and the service in another namespace.
+      // Another service in the namespace, and the service in another namespace
+      // (named after this one, so scenarios in different namespaces can share
+      // an engine without colliding).
       const std::string other = s.service == "web" ? "web2" : "web";
-      const std::string other_ns = s.namespace_name == "staging" ? "staging2" : "staging";
+      const std::string other_ns = s.namespace_name + "-staging";
       add(other + "-v1-0", other + "-v1", other, s.namespace_name, "v1", 0.2, 400, false);
       add(other + "-v2-0", other + "-v2", other, s.namespace_name, "v2", 0.2, 400, false);
       add(s.v2_workload + "-staging", s.v2_workload, s.service, other_ns, "v2", 0.5, 900, false);

@@ -14,7 +14,7 @@
 // no series at all. Optionally one v2 pod restarts just after a step boundary
 // (its counters restart from 0 and are re-created) and one v2 pod joins
 // mid-window. Distractors: the same traffic as seen by reporter="source",
-// another service in the namespace, and the service in another namespace.
+// service "web" in the namespace, and the service in "<namespace>-staging".
 // A gauge `scenario_inflight_requests{destination_version,
 // destination_workload_namespace}` has one series per version (requests in the
 // last scrape).

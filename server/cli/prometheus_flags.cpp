@@ -3,6 +3,8 @@
 #include "server/cli/prometheus_flags.h"
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <chrono>
@@ -35,6 +37,21 @@ bool IsHeaderToken(std::string_view s) {
     if (!ok) return false;
   }
   return true;
+}
+
+// spdlog's default logger writes to stdout; a command's stdout is its result.
+Status RouteLogsToStderr(const std::string& level_name) {
+  const spdlog::level::level_enum level = spdlog::level::from_str(level_name);
+  if (level == spdlog::level::off && level_name != "off") {
+    return InvalidArgumentError(fmt::format(
+        "--log-level: \"{}\" is not one of trace, debug, info, warn, error, off", level_name));
+  }
+  auto logger = std::make_shared<spdlog::logger>(
+      "verdict", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_pattern("verdict: %l: %v");
+  logger->set_level(level);
+  spdlog::set_default_logger(std::move(logger));
+  return Status::Ok();
 }
 
 bool Readable(const std::string& path) { return static_cast<bool>(std::ifstream(path)); }
@@ -238,11 +255,17 @@ void AddPrometheusFlags(CLI::App& cmd, PrometheusFlags& flags) {
                  "Queries to Prometheus in flight at once")
       ->capture_default_str()
       ->group(kGroup);
+  cmd.add_option("--log-level", flags.log_level,
+                 "Log of the Prometheus client on stderr: trace, debug, info, warn (shows "
+                 "retries), error or off")
+      ->capture_default_str()
+      ->group(kGroup);
 }
 
 StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(
     const PrometheusFlags& flags, analyzer::Clock& clock) {
   VERDICT_RETURN_IF_ERROR(Validate(flags));
+  VERDICT_RETURN_IF_ERROR(RouteLogsToStderr(flags.log_level));
   analyzer::PrometheusOptions o;
   o.base_url = flags.url;
   const auto timeout = std::chrono::milliseconds(

@@ -27,6 +27,9 @@ struct PrometheusFlags {
   bool insecure = false;                 // --insecure-skip-verify
   std::vector<std::string> headers;      // --header "Name: value" (repeatable)
   int max_parallel = 4;                  // --max-parallel-queries
+  // --log-level: what the Prometheus client logs on stderr (retries are
+  // warnings). Default "error" keeps a failed command to its one error line.
+  std::string log_level = "error";
 };
 
 // Registers --prometheus and the flags above on `cmd`.
@@ -34,6 +37,8 @@ void AddPrometheusFlags(CLI::App& cmd, PrometheusFlags& flags);
 
 // Builds a MetricSource reading the Prometheus HTTP API at flags.url.
 // kInvalidArgument naming the flag for a bad URL, header or auth value.
+// Also sends the process' log (spdlog's default logger, which would otherwise
+// write to stdout and corrupt --json output) to stderr at flags.log_level.
 StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(
     const PrometheusFlags& flags, analyzer::Clock& clock);
 

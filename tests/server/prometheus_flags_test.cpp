@@ -65,6 +65,8 @@ TEST(PrometheusFlags, EveryFlagReachesItsField) {
   EXPECT_EQ(f.ca_file, "/ca.pem");
   EXPECT_THAT(f.headers, ElementsAre("X-Scope-OrgID: tenant-a", "X-Other: b"));
   EXPECT_EQ(f.max_parallel, 8);
+  EXPECT_EQ(f.log_level, "error");
+  EXPECT_EQ(Parse({"--log-level", "warn"}).log_level, "warn");
   const PrometheusFlags g =
       Parse({"--prometheus", "http://x:1", "--basic-auth", "u:p:w", "--insecure-skip-verify"});
   EXPECT_EQ(g.basic_auth, "u:p:w");
@@ -113,6 +115,7 @@ TEST(PrometheusFlags, BadValuesNameTheirFlag) {
   const std::vector<Case> cases = {
       {[](PrometheusFlags& f) { f.timeout_seconds = 0; }, "--prometheus-timeout: must be > 0"},
       {[](PrometheusFlags& f) { f.max_parallel = 0; }, "--max-parallel-queries: must be >= 1"},
+      {[](PrometheusFlags& f) { f.log_level = "loud"; }, "--log-level: \"loud\" is not one of"},
       {[](PrometheusFlags& f) { f.basic_auth = "nocolon"; }, "--basic-auth: expected USER:PASSWORD"},
       {[](PrometheusFlags& f) { f.basic_auth = ":pw"; }, "--basic-auth: expected USER:PASSWORD"},
       {[](PrometheusFlags& f) { f.headers = {"X-Scope-OrgID tenant"}; }, "--header: \"X-Scope"},
