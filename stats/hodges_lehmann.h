@@ -1,0 +1,88 @@
+// Order statistics of the n*m pairwise differences x_i - y_j (the Walsh-type
+// differences behind the Hodges-Lehmann estimator and the Mann-Whitney
+// confidence interval), without materialising them.
+//
+// Algorithm. On the sorted samples, the differences form a matrix whose rows
+// (distinct x, ascending) and columns (distinct y, descending) are sorted, each
+// cell weighted by the multiplicities of its x and y values. Selection keeps,
+// per row, a band of columns known to contain the answer, and narrows it in
+// rounds; each round costs O(P + Q) (P, Q distinct values) for one monotone
+// staircase walk that counts the cells below two pivots:
+//  * pivots come from a deterministic weighted systematic sample of the band
+//    (Floyd-Rivest style: the band shrinks by a factor ~50 per round), and
+//  * if a round fails to shrink the band by a quarter, the next pivot is the
+//    weighted median of the row midpoints (Johnson & Mizoguchi 1978), which
+//    removes at least a quarter of the cells, so the worst case stays
+//    O((n + m) log(n + m)).
+// Once the band holds few cells they are materialised and selected directly.
+// Heavily tied data (e.g. latencies rounded to 0.1 ms) collapse to few distinct
+// values, so selection then costs next to nothing.
+//
+// Arithmetic: a difference is the IEEE double fl(x_i - y_j), exactly what R's
+// outer(x, y, "-") computes, so order statistics agree with R bit for bit.
+// Infinite values are allowed; when some difference is inf - inf (the same
+// infinity in both samples) the differences are not all defined and every
+// order statistic is NaN (R silently drops those NaN differences, which shifts
+// every index; we refuse to guess).
+//
+// Thread safety: immutable after construction; const methods may run
+// concurrently (each call uses its own scratch memory, O(P) words).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "stats/status.h"
+
+namespace verdict::stats {
+
+class PairwiseDifferences {
+ public:
+  // Preconditions (asserted): x_sorted and y_sorted are non-empty, sorted
+  // ascending (SortAscending), NaN-free, with fewer than 2^32 values each.
+  // Copies the distinct values: O(n + m) time and memory; no reference kept.
+  PairwiseDifferences(const std::vector<double>& x_sorted, const std::vector<double>& y_sorted);
+
+  // Number of differences, n * m.
+  uint64_t size() const { return total_; }
+  // False when some x_i - y_j is inf - inf (see above).
+  bool defined() const { return defined_; }
+
+  // The k-th smallest difference, k = 1..size() (1-based, as R indexes
+  // sort(outer(x, y, "-"))). NaN when k is out of range or !defined().
+  double Kth(uint64_t k) const;
+  // The k-th and (k+1)-th smallest, k = 1..size()-1, for one selection.
+  std::pair<double, double> KthAndNext(uint64_t k) const;
+  // R's median() of all differences: the middle one, or the mean of the two
+  // middle ones (computed in long double, as R's mean()).
+  double Median() const;
+
+  // Kth using only the Johnson-Mizoguchi row-median pivots (the path with the
+  // worst-case guarantee, normally a fallback); for tests and benchmarks.
+  double KthRowMedianPivotsOnly(uint64_t k) const;
+
+ private:
+  template <bool kUnitX, bool kUnitY>
+  friend class DifferenceSelector;
+
+  std::vector<double> xv_;     // distinct x values, ascending
+  std::vector<uint64_t> xw_;   // their multiplicities
+  std::vector<double> yv_;     // distinct y values, DESCENDING (rows and columns ascending)
+  std::vector<uint64_t> ycum_; // ycum_[j] = total multiplicity of yv_[0..j), size Q + 1
+  bool unit_x_ = true;         // every x value distinct
+  bool unit_y_ = true;         // every y value distinct
+  bool defined_ = true;
+  uint64_t total_ = 0;
+};
+
+// Convenience with validation: sorts copies of x and y and returns the k-th
+// smallest of the n*m differences x_i - y_j (k 1-based).
+// kInvalidArgument: empty sample, NaN, k outside [1, n*m], or an undefined
+// (inf - inf) difference.
+StatusOr<double> KthPairwiseDifference(std::vector<double> x, std::vector<double> y, uint64_t k);
+
+// The Hodges-Lehmann two-sample estimate median(x_i - y_j); same errors.
+StatusOr<double> HodgesLehmannEstimate(std::vector<double> x, std::vector<double> y);
+
+}  // namespace verdict::stats
