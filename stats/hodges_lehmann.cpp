@@ -5,6 +5,9 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <tuple>
 
 #include "stats/ranks.h"
 
@@ -14,20 +17,23 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // A band with at most this many cells is materialised and selected directly.
 constexpr uint64_t kMaterializeCells = uint64_t{1} << 16;
-// Sample size per sampling round, and its cap relative to the band's cells.
-constexpr uint64_t kSampleSize = uint64_t{1} << 16;
+// A sample never exceeds this fraction of the band's cells.
 constexpr uint64_t kCellsPerSample = 16;
 
-// Splits a sorted sample into distinct values and multiplicities.
-void Distinct(const std::vector<double>& sorted, std::vector<double>* values,
-              std::vector<uint64_t>* counts) {
-  values->clear();
-  counts->clear();
+size_t CountDistinct(const std::vector<double>& sorted) {
+  size_t count = 1;
+  for (size_t i = 1; i < sorted.size(); ++i) count += sorted[i] != sorted[i - 1];
+  return count;
+}
+
+// Calls fn(group, begin, end) for each run of equal values of a sorted sample.
+template <typename Fn>
+void ForEachGroup(const std::vector<double>& sorted, Fn fn) {
+  size_t g = 0;
   for (size_t i = 0; i < sorted.size();) {
     size_t j = i + 1;
     while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-    values->push_back(sorted[i] + 0.0);  // -0.0 becomes +0.0
-    counts->push_back(j - i);
+    fn(g++, i, j);
     i = j;
   }
 }
@@ -37,219 +43,357 @@ void Distinct(const std::vector<double>& sorted, std::vector<double>* values,
 // Selection on the sorted difference matrix of a PairwiseDifferences; see the
 // header for the algorithm. Rows i index distinct x (ascending), columns j
 // distinct y in descending order, so V(i, j) = x_i - y_j ascends along both.
+// The band keeps only rows whose column range is non-empty (row, lo, hi are
+// parallel arrays, rows ascending), so late rounds cost O(cells), not O(P).
 // kUnitX / kUnitY: all multiplicities are 1, which skips weight lookups.
+struct Band {
+  std::vector<uint32_t> row, lo, hi;  // active rows and their columns [lo, hi)
+  uint64_t below = 0;   // weight of the cells left of the band (all smaller)
+  uint64_t cells = 0;   // cells in the band
+  uint64_t weight = 0;  // weight of the band
+  uint64_t prev_cells = std::numeric_limits<uint64_t>::max();  // before the last round
+};
+
 template <bool kUnitX, bool kUnitY>
 class DifferenceSelector {
  public:
   explicit DifferenceSelector(const PairwiseDifferences& d, bool row_median_only = false)
       : row_median_only_(row_median_only), x_(d.xv_), xw_(d.xw_), y_(d.yv_), ycum_(d.ycum_),
-        rows_(static_cast<uint32_t>(d.xv_.size())), cols_(static_cast<uint32_t>(d.yv_.size())) {}
+        rows_(static_cast<uint32_t>(d.xv_.size())), cols_(static_cast<uint32_t>(d.yv_.size())),
+        total_(d.total_) {}
 
-  // The k-th smallest (1-based) difference; k must be in [1, n*m].
-  double Kth(uint64_t k) {
-    lo_.assign(rows_, 0);
-    hi_.assign(rows_, cols_);
-    lt_.resize(rows_);
-    le_.resize(rows_);
-    uint64_t below = 0;  // weight of the cells left of the band (all smaller)
-    uint64_t prev_cells = std::numeric_limits<uint64_t>::max();
-    for (;;) {
-      uint64_t cells = 0;
-      uint64_t weight = 0;
-      for (uint32_t i = 0; i < rows_; ++i) {
-        cells += hi_[i] - lo_[i];
-        weight += XW(i) * (YCum(hi_[i]) - YCum(lo_[i]));
-      }
-      const uint64_t kb = k - below;  // rank of the answer inside the band
-      if (cells <= kMaterializeCells) return Materialize(kb);
+  // Makes the band the whole matrix.
+  void Reset() {
+    b_.row.resize(rows_);
+    for (uint32_t i = 0; i < rows_; ++i) b_.row[i] = i;
+    b_.lo.assign(rows_, 0);
+    b_.hi.assign(rows_, cols_);
+    b_.below = 0;
+    b_.cells = uint64_t{rows_} * cols_;
+    b_.weight = total_;
+    b_.prev_cells = std::numeric_limits<uint64_t>::max();
+  }
+  const Band& band() const { return b_; }
+  void set_band(const Band& band) { b_ = band; }
+
+  // Narrows the band around all ranks in [k_min, k_max] (inside the band) for
+  // as long as one shared round keeps at most a tenth of the band.
+  void NarrowJointly(uint64_t k_min, uint64_t k_max) {
+    while (b_.cells > kMaterializeCells) {
       double p_lo;
       double p_hi;
-      if (row_median_only_ || cells > prev_cells - prev_cells / 4) {
+      const double kept = ChooseSamplePivots(k_min - b_.below, k_max - b_.below, &p_lo, &p_hi);
+      if (kept > 0.1) return;
+      const uint64_t before = b_.cells;
+      Round(k_min, k_max, p_lo, p_hi);
+      if (b_.cells > before - before / 4) return;
+    }
+  }
+
+  // The k-th smallest (1-based) difference, k inside the band; with want_next
+  // also the (k+1)-th (k < n*m), else NaN.
+  std::pair<double, double> Kth(uint64_t k, bool want_next) {
+    for (;;) {
+      const uint64_t kb = k - b_.below;  // rank of the answer inside the band
+      if (b_.cells <= kMaterializeCells) {
+        const auto [v, next] = Materialize(kb, want_next);
+        if (!want_next || !std::isnan(next)) return {v, next};
+        return {v, Successor(v)};  // the (k+1)-th lies right of the band
+      }
+      double p_lo;
+      double p_hi;
+      if (row_median_only_ || b_.cells > b_.prev_cells - b_.prev_cells / 4) {
         p_lo = p_hi = RowMedianPivot();  // the guaranteed-progress pivot
       } else {
-        ChooseSamplePivots(kb, weight, cells, &p_lo, &p_hi);
+        ChooseSamplePivots(kb, kb, &p_lo, &p_hi);
       }
-      prev_cells = cells;
-      uint64_t below_lo = 0;  // band weight < p_lo
-      uint64_t upto_hi = 0;   // band weight <= p_hi
-      Staircase(p_lo, p_hi, &below_lo, &upto_hi);
-      if (kb <= below_lo) {
-        hi_.swap(lt_);
-      } else if (kb > upto_hi) {
-        below += upto_hi;
-        lo_.swap(le_);
-      } else {
-        if (p_lo == p_hi) return p_lo;  // every cell of the new band equals the pivot
-        below += below_lo;
-        lo_.swap(lt_);
-        hi_.swap(le_);
+      const RoundResult r = Round(k, k, p_lo, p_hi);
+      if (p_lo == p_hi && r.kept_middle) {
+        // k fell among the cells equal to the pivot.
+        if (!want_next) return {p_lo, kNaN};
+        return {p_lo, k + 1 <= r.rank_upto_hi ? p_lo : Successor(p_lo)};
       }
     }
   }
 
-  // Number of differences <= t, and the smallest difference > t (+inf if none).
-  std::pair<uint64_t, double> CountAndSuccessor(double t) {
-    lo_.assign(rows_, 0);
-    hi_.assign(rows_, cols_);
-    lt_.resize(rows_);
-    le_.resize(rows_);
-    uint64_t below_lo = 0;
-    uint64_t upto_hi = 0;
-    Staircase(t, t, &below_lo, &upto_hi);
+  // The smallest difference > t (+inf if none): one full staircase.
+  double Successor(double t) {
     double next = std::numeric_limits<double>::infinity();
+    uint32_t b = cols_;
     for (uint32_t i = 0; i < rows_; ++i) {
-      if (le_[i] < cols_) next = std::min(next, V(i, le_[i]));
+      while (b > 0 && x_[i] - y_[b - 1] > t) --b;
+      if (b < cols_) next = std::min(next, V(i, b));
     }
-    return {upto_hi, next};
+    return next;
   }
 
  private:
   double V(uint32_t i, uint32_t j) const { return x_[i] - y_[j]; }
   uint64_t XW(uint32_t i) const { return kUnitX ? 1 : xw_[i]; }
   uint64_t YCum(uint32_t j) const { return kUnitY ? j : ycum_[j]; }
+  // Weight of the columns [from, to) of row i.
+  uint64_t RowWeight(uint32_t i, uint32_t from, uint32_t to) const {
+    return XW(i) * (YCum(to) - YCum(from));
+  }
 
-  // For every row, lt_[i] = first column in the band with V >= p_lo and
-  // le_[i] = first column with V > p_hi (p_lo <= p_hi). Both boundaries move
-  // left monotonically as rows ascend, so one pass costs O(P + Q). Adds the
-  // band weight left of each boundary to *below_lo and *upto_hi.
+  struct RoundResult {
+    uint64_t rank_upto_hi;  // overall rank of the last cell <= p_hi
+    bool kept_middle;       // the new band is exactly the cells in [p_lo, p_hi]
+  };
+
+  // One round: counts the band cells < p_lo and <= p_hi (p_lo <= p_hi), then
+  // keeps the smallest part of the band still holding ranks k_min..k_max.
+  RoundResult Round(uint64_t k_min, uint64_t k_max, double p_lo, double p_hi) {
+    uint64_t below_lo = 0;  // band weight < p_lo
+    uint64_t upto_hi = 0;   // band weight <= p_hi
+    Staircase(p_lo, p_hi, &below_lo, &upto_hi);
+    const uint64_t kb1 = k_min - b_.below;
+    const uint64_t kb2 = k_max - b_.below;
+    const uint64_t rank_upto_hi = b_.below + upto_hi;
+    // New left end: skip the cells < p_lo (or <= p_hi) when no target is there.
+    const std::vector<uint32_t>* new_lo = &b_.lo;
+    uint64_t removed = 0;
+    if (kb1 > upto_hi) {
+      new_lo = &le_;
+      removed = upto_hi;
+    } else if (kb1 > below_lo) {
+      new_lo = &lt_;
+      removed = below_lo;
+    }
+    // New right end: drop the cells > p_hi (or >= p_lo) when no target is there.
+    const std::vector<uint32_t>* new_hi = &b_.hi;
+    uint64_t kept = b_.weight;
+    if (kb2 <= below_lo) {
+      new_hi = &lt_;
+      kept = below_lo;
+    } else if (kb2 <= upto_hi) {
+      new_hi = &le_;
+      kept = upto_hi;
+    }
+    b_.prev_cells = b_.cells;
+    b_.below += removed;
+    b_.weight = kept - removed;
+    b_.cells = Compact(*new_lo, *new_hi);
+    return {rank_upto_hi, new_lo == &lt_ && new_hi == &le_};
+  }
+
+  // For every active row, lt_ = first column in the band with V >= p_lo and
+  // le_ = first column with V > p_hi (p_lo <= p_hi). Both boundaries move left
+  // monotonically as rows ascend, so one pass costs O(rows + Q). Sets the band
+  // weight left of each boundary.
   void Staircase(double p_lo, double p_hi, uint64_t* below_lo, uint64_t* upto_hi) {
+    const size_t active = b_.row.size();
+    lt_.resize(active);
+    le_.resize(active);
     uint32_t a = cols_;
     uint32_t b = cols_;
     uint64_t wl = 0;
     uint64_t wh = 0;
-    for (uint32_t i = 0; i < rows_; ++i) {
-      const uint32_t lo = lo_[i];
-      const uint32_t hi = hi_[i];
+    for (size_t t = 0; t < active; ++t) {
+      const uint32_t i = b_.row[t];
+      const uint32_t lo = b_.lo[t];
+      const uint32_t hi = b_.hi[t];
       a = std::max(std::min(a, hi), lo);
       b = std::max(std::min(b, hi), lo);
       const double xi = x_[i];
+      // The boundaries move about Q/P columns per row: two branch-free steps
+      // absorb most rows without a mispredicted loop exit. (lo < cols_ for an
+      // active row, so y_[lo] is a valid harmless read when a == lo.)
+      for (int step = 0; step < 2; ++step) {
+        a -= static_cast<uint32_t>((a > lo) & (xi - y_[a > lo ? a - 1 : lo] >= p_lo));
+        b -= static_cast<uint32_t>((b > lo) & (xi - y_[b > lo ? b - 1 : lo] > p_hi));
+      }
       while (a > lo && xi - y_[a - 1] >= p_lo) --a;
       while (b > lo && xi - y_[b - 1] > p_hi) --b;
-      lt_[i] = a;
-      le_[i] = b;
-      const uint64_t base = YCum(lo);
-      wl += XW(i) * (YCum(a) - base);
-      wh += XW(i) * (YCum(b) - base);
+      lt_[t] = a;
+      le_[t] = b;
+      wl += RowWeight(i, lo, a);
+      wh += RowWeight(i, lo, b);
     }
     *below_lo = wl;
     *upto_hi = wh;
   }
 
-  // Pivots bracketing band rank kb, from a systematic sample drawn by weight.
-  void ChooseSamplePivots(uint64_t kb, uint64_t weight, uint64_t cells, double* p_lo,
-                          double* p_hi) {
-    const uint64_t s = std::min(kSampleSize, std::max<uint64_t>(cells / kCellsPerSample, 64));
+  // Makes [new_lo, new_hi) the band, dropping rows that become empty; returns
+  // the band's cell count. new_lo / new_hi may alias the band's own arrays.
+  uint64_t Compact(const std::vector<uint32_t>& new_lo, const std::vector<uint32_t>& new_hi) {
+    size_t w = 0;
+    uint64_t cells = 0;
+    const size_t active = b_.row.size();
+    for (size_t t = 0; t < active; ++t) {
+      const uint32_t l = new_lo[t];
+      const uint32_t h = new_hi[t];
+      b_.row[w] = b_.row[t];
+      b_.lo[w] = l;
+      b_.hi[w] = h;
+      cells += h - l;
+      w += h > l;
+    }
+    b_.row.resize(w);
+    b_.lo.resize(w);
+    b_.hi.resize(w);
+    return cells;
+  }
+
+  // Pivots bracketing band ranks kb1 <= kb2, from a systematic sample of the
+  // band drawn by weight. Returns the fraction of the sample between them (an
+  // estimate of the share of the band the round will keep).
+  double ChooseSamplePivots(uint64_t kb1, uint64_t kb2, double* p_lo, double* p_hi) {
+    const uint64_t s = std::clamp<uint64_t>(b_.row.size() / 2, kMinSample,
+                                            std::min(kMaxSample, b_.cells / kCellsPerSample));
     sample_.clear();
-    const long double step = static_cast<long double>(weight) / static_cast<long double>(s);
-    uint64_t q = 0;
-    uint64_t pos = static_cast<uint64_t>(0.5L * step);
-    uint64_t acc = 0;  // band weight of the rows before row i
-    for (uint32_t i = 0; i < rows_ && q < s; ++i) {
-      const uint32_t lo = lo_[i];
-      const uint32_t hi = hi_[i];
-      if (lo == hi) continue;
+    // Sample positions (q + 1/2) * weight / s, stepped in integers.
+    const uint64_t step = b_.weight / s;
+    const uint64_t rem = b_.weight % s;
+    uint64_t pos = step / 2;
+    uint64_t err = 0;
+    uint64_t acc = 0;  // band weight of the rows before this one
+    const size_t active = b_.row.size();
+    for (size_t t = 0; t < active && sample_.size() < s; ++t) {
+      const uint32_t i = b_.row[t];
+      const uint32_t lo = b_.lo[t];
+      const uint32_t hi = b_.hi[t];
       const uint64_t base = YCum(lo);
-      const uint64_t row_weight = XW(i) * (YCum(hi) - base);
-      while (q < s && pos < acc + row_weight) {
-        const uint64_t target = base + (pos - acc) / XW(i);  // y weight offset in this row
+      const uint64_t row_weight = RowWeight(i, lo, hi);
+      while (sample_.size() < s && pos < acc + row_weight) {
+        const uint32_t target = static_cast<uint32_t>(base + (pos - acc) / XW(i));
         uint32_t j;
         if (kUnitY) {
-          j = static_cast<uint32_t>(target);
+          j = target;
         } else {
           j = static_cast<uint32_t>(
               std::upper_bound(ycum_.begin() + lo + 1, ycum_.begin() + hi + 1, target) -
               ycum_.begin() - 1);
         }
         sample_.push_back(V(i, j));
-        ++q;
-        pos = static_cast<uint64_t>((static_cast<long double>(q) + 0.5L) * step);
+        pos += step;
+        err += rem;
+        if (err >= s) {
+          err -= s;
+          ++pos;
+        }
       }
       acc += row_weight;
     }
-    SortAscending(&sample_);
     const double n = static_cast<double>(sample_.size());
-    const double expected = (static_cast<double>(kb) - 0.5) / static_cast<double>(weight) * n;
+    const double scale = n / static_cast<double>(b_.weight);
     const double delta = 2.5 * std::sqrt(n) + 2;
-    const double lo_idx = std::clamp(std::floor(expected - delta), 0.0, n - 1);
-    const double hi_idx = std::clamp(std::ceil(expected + delta), 0.0, n - 1);
-    *p_lo = sample_[static_cast<size_t>(lo_idx)];
-    *p_hi = sample_[static_cast<size_t>(hi_idx)];
+    const double lo_pos = std::floor((static_cast<double>(kb1) - 0.5) * scale - delta);
+    const double hi_pos = std::ceil((static_cast<double>(kb2) - 0.5) * scale + delta);
+    const auto lo_idx = static_cast<ptrdiff_t>(std::clamp(lo_pos, 0.0, n - 1));
+    const auto hi_idx = static_cast<ptrdiff_t>(std::clamp(hi_pos, 0.0, n - 1));
+    // Two order statistics of the sample, without sorting it.
+    std::nth_element(sample_.begin(), sample_.begin() + lo_idx, sample_.end());
+    *p_lo = sample_[lo_idx];
+    std::nth_element(sample_.begin() + lo_idx, sample_.begin() + hi_idx, sample_.end());
+    *p_hi = sample_[hi_idx];
+    return static_cast<double>(hi_idx - lo_idx) / n;
   }
 
   // Weighted (by band width) median of the rows' middle cells: at least a
   // quarter of the band's cells are <= it and a quarter >= it.
   double RowMedianPivot() {
     mids_.clear();
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < rows_; ++i) {
-      const uint32_t w = hi_[i] - lo_[i];
-      if (w == 0) continue;
-      mids_.push_back({V(i, lo_[i] + w / 2), w});
-      total += w;
+    for (size_t t = 0; t < b_.row.size(); ++t) {
+      const uint32_t w = b_.hi[t] - b_.lo[t];
+      mids_.push_back({V(b_.row[t], b_.lo[t] + w / 2), w});
     }
     std::sort(mids_.begin(), mids_.end());
     uint64_t acc = 0;
     for (const auto& [value, w] : mids_) {
       acc += w;
-      if (2 * acc >= total) return value;
+      if (2 * acc >= b_.cells) return value;
     }
     return mids_.back().first;
   }
 
-  // Selects band rank kb among the band's cells listed explicitly.
-  double Materialize(uint64_t kb) {
+  // Band ranks kb (and kb + 1 if want_next and inside the band; else NaN)
+  // among the band's cells listed explicitly.
+  std::pair<double, double> Materialize(uint64_t kb, bool want_next) {
     if (kUnitX && kUnitY) {
       sample_.clear();
-      for (uint32_t i = 0; i < rows_; ++i) {
-        for (uint32_t j = lo_[i]; j < hi_[i]; ++j) sample_.push_back(V(i, j));
+      for (size_t t = 0; t < b_.row.size(); ++t) {
+        for (uint32_t j = b_.lo[t]; j < b_.hi[t]; ++j) sample_.push_back(V(b_.row[t], j));
       }
       auto nth = sample_.begin() + static_cast<ptrdiff_t>(kb - 1);
       std::nth_element(sample_.begin(), nth, sample_.end());
-      return *nth;
+      double next = kNaN;
+      if (want_next && nth + 1 != sample_.end()) next = *std::min_element(nth + 1, sample_.end());
+      return {*nth, next};
     }
     mids_.clear();
-    for (uint32_t i = 0; i < rows_; ++i) {
-      for (uint32_t j = lo_[i]; j < hi_[i]; ++j) {
-        mids_.push_back({V(i, j), XW(i) * (YCum(j + 1) - YCum(j))});
+    for (size_t t = 0; t < b_.row.size(); ++t) {
+      const uint32_t i = b_.row[t];
+      for (uint32_t j = b_.lo[t]; j < b_.hi[t]; ++j) {
+        mids_.push_back({V(i, j), RowWeight(i, j, j + 1)});
       }
     }
     std::sort(mids_.begin(), mids_.end());
     uint64_t acc = 0;
-    for (const auto& [value, w] : mids_) {
-      acc += w;
-      if (acc >= kb) return value;
+    for (size_t c = 0; c < mids_.size(); ++c) {
+      acc += mids_[c].second;
+      if (acc >= kb) {
+        double next = kNaN;
+        if (want_next) {
+          if (acc >= kb + 1) {
+            next = mids_[c].first;
+          } else if (c + 1 < mids_.size()) {
+            next = mids_[c + 1].first;
+          }
+        }
+        return {mids_[c].first, next};
+      }
     }
-    return mids_.back().first;  // unreachable when kb <= band weight
+    return {mids_.back().first, kNaN};  // unreachable when kb <= band weight
   }
+
+  static constexpr uint64_t kMinSample = 1024;
+  static constexpr uint64_t kMaxSample = uint64_t{1} << 18;
 
   const bool row_median_only_;
   const std::vector<double>& x_;
-  const std::vector<uint64_t>& xw_;
+  const std::vector<uint32_t>& xw_;
   const std::vector<double>& y_;
-  const std::vector<uint64_t>& ycum_;
+  const std::vector<uint32_t>& ycum_;
   const uint32_t rows_;
   const uint32_t cols_;
-  std::vector<uint32_t> lo_, hi_, lt_, le_;
+  const uint64_t total_;
+  Band b_;
+  std::vector<uint32_t> lt_, le_;  // the boundaries found by the last staircase
   std::vector<double> sample_;
   std::vector<std::pair<double, uint64_t>> mids_;
 };
 
 PairwiseDifferences::PairwiseDifferences(const std::vector<double>& x_sorted,
                                          const std::vector<double>& y_sorted) {
-  assert(!x_sorted.empty() && !y_sorted.empty());
-  assert(x_sorted.size() < (uint64_t{1} << 32) && y_sorted.size() < (uint64_t{1} << 32));
+  const size_t n = x_sorted.size();
+  const size_t m = y_sorted.size();
+  assert(n > 0 && m > 0);
+  assert(n < (uint64_t{1} << 32) && m < (uint64_t{1} << 32));
   assert(std::is_sorted(x_sorted.begin(), x_sorted.end()));
   assert(std::is_sorted(y_sorted.begin(), y_sorted.end()));
-  std::vector<uint64_t> ycount;
-  Distinct(x_sorted, &xv_, &xw_);
-  Distinct(y_sorted, &yv_, &ycount);
-  std::reverse(yv_.begin(), yv_.end());
-  std::reverse(ycount.begin(), ycount.end());
-  ycum_.assign(yv_.size() + 1, 0);
-  for (size_t j = 0; j < yv_.size(); ++j) ycum_[j + 1] = ycum_[j] + ycount[j];
-  unit_x_ = xv_.size() == x_sorted.size();
-  unit_y_ = yv_.size() == y_sorted.size();
-  total_ = static_cast<uint64_t>(x_sorted.size()) * y_sorted.size();
+  total_ = static_cast<uint64_t>(n) * m;
+  // x: distinct values ascending, with multiplicities when there are ties.
+  const size_t p = CountDistinct(x_sorted);
+  unit_x_ = p == n;
+  xv_.resize(p);
+  if (!unit_x_) xw_.resize(p);
+  ForEachGroup(x_sorted, [&](size_t g, size_t begin, size_t end) {
+    xv_[g] = x_sorted[begin] + 0.0;  // -0.0 becomes +0.0
+    if (!unit_x_) xw_[g] = static_cast<uint32_t>(end - begin);
+  });
+  // y: distinct values descending; ycum_[j] counts the y values above yv_[j].
+  const size_t q = CountDistinct(y_sorted);
+  unit_y_ = q == m;
+  yv_.resize(q);
+  if (!unit_y_) {
+    ycum_.resize(q + 1);
+    ycum_[q] = static_cast<uint32_t>(m);
+  }
+  ForEachGroup(y_sorted, [&](size_t g, size_t begin, size_t end) {
+    yv_[q - 1 - g] = y_sorted[begin] + 0.0;
+    if (!unit_y_) ycum_[q - 1 - g] = static_cast<uint32_t>(m - end);
+  });
   const double inf = std::numeric_limits<double>::infinity();
   // yv_ is descending: its first value is max(y), its last min(y).
   defined_ = !((xv_.back() == inf && yv_.front() == inf) ||
@@ -258,52 +402,122 @@ PairwiseDifferences::PairwiseDifferences(const std::vector<double>& x_sorted,
 
 namespace {
 
-template <typename Fn>
-auto WithSelector(const PairwiseDifferences& d, bool unit_x, bool unit_y, Fn fn,
-                  bool row_median_only = false) {
-  if (unit_x && unit_y) {
-    DifferenceSelector<true, true> s(d, row_median_only);
-    return fn(s);
+// One selection job: rank k, and the (k+1)-th too when want_next.
+struct Task {
+  uint64_t k;
+  bool want_next;
+  double value = kNaN;
+  double next = kNaN;
+};
+
+// Runs the tasks on `threads` (1 or 2) threads, after narrowing the band once
+// for all of them.
+template <bool kUnitX, bool kUnitY>
+void RunTasks(const PairwiseDifferences& d, std::vector<Task>* tasks, int threads,
+              bool row_median_only) {
+  DifferenceSelector<kUnitX, kUnitY> shared(d, row_median_only);
+  shared.Reset();
+  if (tasks->size() > 1 && !row_median_only) {
+    shared.NarrowJointly(tasks->front().k, tasks->back().k + (tasks->back().want_next ? 1 : 0));
   }
-  if (unit_x) {
-    DifferenceSelector<true, false> s(d, row_median_only);
-    return fn(s);
+  auto run = [&](size_t first, size_t stride) {
+    DifferenceSelector<kUnitX, kUnitY> s(d, row_median_only);
+    for (size_t t = first; t < tasks->size(); t += stride) {
+      s.set_band(shared.band());
+      Task& task = (*tasks)[t];
+      std::tie(task.value, task.next) = s.Kth(task.k, task.want_next);
+    }
+  };
+  if (threads < 2 || tasks->size() < 2) {
+    run(0, 1);
+    return;
   }
-  if (unit_y) {
-    DifferenceSelector<false, true> s(d, row_median_only);
-    return fn(s);
+  bool second_done = false;
+  try {
+    std::thread helper([&] {
+      try {
+        run(1, 2);
+        second_done = true;
+      } catch (const std::exception&) {  // e.g. bad_alloc: redone below
+      }
+    });
+    run(0, 2);
+    helper.join();
+  } catch (const std::system_error&) {  // no thread available
+    run(0, 2);
   }
-  DifferenceSelector<false, false> s(d, row_median_only);
-  return fn(s);
+  if (!second_done) run(1, 2);
 }
 
 }  // namespace
 
-double PairwiseDifferences::Kth(uint64_t k) const {
-  if (!defined_ || k < 1 || k > total_) return kNaN;
-  return WithSelector(*this, unit_x_, unit_y_, [k](auto& s) { return s.Kth(k) + 0.0; });
+std::vector<double> PairwiseDifferences::KthMany(const std::vector<uint64_t>& ks,
+                                                 int threads) const {
+  return Select(ks, threads, false);
 }
 
+std::vector<double> PairwiseDifferences::Select(const std::vector<uint64_t>& ks, int threads,
+                                                bool row_median_only) const {
+  std::vector<double> out(ks.size(), kNaN);
+  if (!defined_) return out;
+  // Distinct valid ranks, ascending; k and k+1 together make one task.
+  std::vector<uint64_t> ranks;
+  for (uint64_t k : ks) {
+    if (k >= 1 && k <= total_) ranks.push_back(k);
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  std::vector<Task> tasks;
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    const bool pair = r + 1 < ranks.size() && ranks[r + 1] == ranks[r] + 1;
+    tasks.push_back({ranks[r], pair});
+    if (pair) ++r;
+  }
+  if (tasks.empty()) return out;
+  if (unit_x_ && unit_y_) {
+    RunTasks<true, true>(*this, &tasks, threads, row_median_only);
+  } else if (unit_x_) {
+    RunTasks<true, false>(*this, &tasks, threads, row_median_only);
+  } else if (unit_y_) {
+    RunTasks<false, true>(*this, &tasks, threads, row_median_only);
+  } else {
+    RunTasks<false, false>(*this, &tasks, threads, row_median_only);
+  }
+  for (size_t i = 0; i < ks.size(); ++i) {
+    for (const Task& t : tasks) {
+      if (ks[i] == t.k) out[i] = t.value + 0.0;  // + 0.0: no negative zero
+      if (t.want_next && ks[i] == t.k + 1) out[i] = t.next + 0.0;
+    }
+  }
+  return out;
+}
+
+double PairwiseDifferences::Kth(uint64_t k) const { return KthMany({k})[0]; }
+
 double PairwiseDifferences::KthRowMedianPivotsOnly(uint64_t k) const {
-  if (!defined_ || k < 1 || k > total_) return kNaN;
-  return WithSelector(
-      *this, unit_x_, unit_y_, [k](auto& s) { return s.Kth(k) + 0.0; }, true);
+  return Select({k}, 1, true)[0];
 }
 
 std::pair<double, double> PairwiseDifferences::KthAndNext(uint64_t k) const {
-  if (!defined_ || k < 1 || k >= total_) return {kNaN, kNaN};
-  return WithSelector(*this, unit_x_, unit_y_, [k](auto& s) {
-    const double v = s.Kth(k) + 0.0;
-    const auto [count, successor] = s.CountAndSuccessor(v);
-    return std::make_pair(v, count > k ? v : successor + 0.0);
-  });
+  if (k >= total_) return {kNaN, kNaN};
+  const auto v = KthMany({k, k + 1});
+  return {v[0], v[1]};
+}
+
+double PairwiseDifferences::MedianOf(uint64_t total, double low, double high) {
+  if (total % 2 == 1) return low;
+  return static_cast<double>((static_cast<long double>(low) + high) / 2);
+}
+
+std::pair<uint64_t, uint64_t> PairwiseDifferences::MedianRanks() const {
+  return total_ % 2 == 1 ? std::make_pair(total_ / 2 + 1, total_ / 2 + 1)
+                         : std::make_pair(total_ / 2, total_ / 2 + 1);
 }
 
 double PairwiseDifferences::Median() const {
-  if (!defined_) return kNaN;
-  if (total_ % 2 == 1) return Kth(total_ / 2 + 1);
-  const auto [a, b] = KthAndNext(total_ / 2);
-  return static_cast<double>((static_cast<long double>(a) + b) / 2);
+  const auto [lo, hi] = MedianRanks();
+  const auto v = KthMany({lo, hi});
+  return MedianOf(total_, v[0], v[1]);
 }
 
 namespace {

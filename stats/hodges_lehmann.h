@@ -57,6 +57,15 @@ class PairwiseDifferences {
   // R's median() of all differences: the middle one, or the mean of the two
   // middle ones (computed in long double, as R's mean()).
   double Median() const;
+  // The ranks of the one or two middle differences, and R's median of their values.
+  std::pair<uint64_t, uint64_t> MedianRanks() const;
+  static double MedianOf(uint64_t total, double low, double high);
+
+  // Several order statistics at once: result[i] is the ks[i]-th smallest
+  // (NaN when out of range or !defined()). The first rounds are shared by all
+  // ranks, and with threads = 2 the rest runs on two threads. The median and
+  // both ends of a confidence interval cost little more than one selection.
+  std::vector<double> KthMany(const std::vector<uint64_t>& ks, int threads = 1) const;
 
   // Kth using only the Johnson-Mizoguchi row-median pivots (the path with the
   // worst-case guarantee, normally a fallback); for tests and benchmarks.
@@ -65,11 +74,13 @@ class PairwiseDifferences {
  private:
   template <bool kUnitX, bool kUnitY>
   friend class DifferenceSelector;
+  std::vector<double> Select(const std::vector<uint64_t>& ks, int threads,
+                             bool row_median_only) const;
 
   std::vector<double> xv_;     // distinct x values, ascending
-  std::vector<uint64_t> xw_;   // their multiplicities
+  std::vector<uint32_t> xw_;   // their multiplicities (empty when unit_x_)
   std::vector<double> yv_;     // distinct y values, DESCENDING (rows and columns ascending)
-  std::vector<uint64_t> ycum_; // ycum_[j] = total multiplicity of yv_[0..j), size Q + 1
+  std::vector<uint32_t> ycum_; // total multiplicity of yv_[0..j), size Q + 1 (empty when unit_y_)
   bool unit_x_ = true;         // every x value distinct
   bool unit_y_ = true;         // every y value distinct
   bool defined_ = true;

@@ -23,8 +23,9 @@ using Method = MannWhitneyOptions::Method;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kSqrt2 = 1.41421356237309504880;
-// Below this many values in total, sorting on a second thread does not pay.
-constexpr size_t kParallelSortThreshold = 1 << 17;
+// Below these sizes a second thread does not pay for itself.
+constexpr size_t kParallelSortThreshold = 1 << 17;        // values in both samples
+constexpr uint64_t kParallelSelectThreshold = 1ULL << 24;  // pairwise differences
 
 // P(Z <= z) (lower) or P(Z > z) for a standard normal Z, accurate in the tails.
 double NormalCdf(double z, bool lower) {
@@ -111,8 +112,17 @@ uint64_t CrossingRank(uint64_t mn, double sigma0, double zq, Alternative alterna
   return std::clamp<uint64_t>(lo, 1, mn);
 }
 
-Status ExactBranch(const PairwiseDifferences* diffs, uint64_t n,
-                   uint64_t m, const MannWhitneyOptions& o, MannWhitneyResult* r) {
+// The order statistics (1-based ranks) of the differences that end the
+// interval; 0 stands for -inf and n*m + 1 for +inf.
+struct IntervalRanks {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  double confidence = 0;  // the interval's level, as R reports it
+};
+
+// p-value from the exact distribution, and R's exact interval ranks.
+StatusOr<IntervalRanks> ExactBranch(uint64_t n, uint64_t m, const MannWhitneyOptions& o,
+                                    MannWhitneyResult* r) {
   auto dist = WilcoxonDistribution::Create(n, m);
   if (!dist.ok()) return dist.status();
   const double u = r->u;
@@ -127,22 +137,23 @@ Status ExactBranch(const PairwiseDifferences* diffs, uint64_t n,
     case Alternative::kLess: r->p_value = dist->Cdf(u); break;
   }
   r->z = kNaN;
-  if (diffs == nullptr) return Status::Ok();
   const double alpha = 1 - o.confidence;
   const bool two_sided = o.alternative == Alternative::kTwoSided;
   uint64_t qu = dist->Quantile(two_sided ? alpha / 2 : alpha);
   if (qu == 0) qu = 1;
-  const uint64_t ql = n * m - qu;
   const double tail = dist->Cdf(static_cast<double>(qu) - 1);
   const double achieved = two_sided ? 2 * tail : tail;
-  r->ci_low = o.alternative == Alternative::kLess ? -kInf : diffs->Kth(qu);
-  r->ci_high = o.alternative == Alternative::kGreater ? kInf : diffs->Kth(ql + 1);
-  r->confidence = achieved - alpha > alpha / 2 ? 1 - achieved : o.confidence;
-  return Status::Ok();
+  IntervalRanks ranks;
+  ranks.low = o.alternative == Alternative::kLess ? 0 : qu;
+  ranks.high = o.alternative == Alternative::kGreater ? n * m + 1 : n * m - qu + 1;
+  ranks.confidence = achieved - alpha > alpha / 2 ? 1 - achieved : o.confidence;
+  return ranks;
 }
 
-void AsymptoticBranch(const TwoSampleRankSummary& s, const PairwiseDifferences* diffs, uint64_t n,
-                      uint64_t m, const MannWhitneyOptions& o, MannWhitneyResult* r) {
+// p-value from the normal approximation, and the ranks where R's uniroot
+// interval ends lie.
+IntervalRanks AsymptoticBranch(const TwoSampleRankSummary& s, uint64_t n, uint64_t m,
+                               const MannWhitneyOptions& o, MannWhitneyResult* r) {
   const double nx = static_cast<double>(n);
   const double ny = static_cast<double>(m);
   const double big_n = nx + ny;
@@ -166,25 +177,19 @@ void AsymptoticBranch(const TwoSampleRankSummary& s, const PairwiseDifferences* 
         break;
     }
   }
-  if (diffs == nullptr) return;
   // Between differences there are no cross-sample ties: only within-sample ones.
   // sigma0 > 0 always, since the two samples' groups never merge into one.
   const double sigma0 = sigma_for(s.tie_sum_within);
   const double alpha = 1 - o.confidence;
   const uint64_t nm = n * m;
   const Alternative alt = o.alternative;
-  r->ci_low = -kInf;
-  r->ci_high = kInf;
-  if (alt == Alternative::kTwoSided) {
-    const double z = NormalUpperQuantile(alpha / 2);
-    r->ci_low = diffs->Kth(CrossingRank(nm, sigma0, z, alt, o.continuity));
-    r->ci_high = diffs->Kth(CrossingRank(nm, sigma0, -z, alt, o.continuity));
-  } else if (alt == Alternative::kGreater) {
-    r->ci_low = diffs->Kth(CrossingRank(nm, sigma0, NormalUpperQuantile(alpha), alt, o.continuity));
-  } else {
-    r->ci_high = diffs->Kth(CrossingRank(nm, sigma0, -NormalUpperQuantile(alpha), alt, o.continuity));
-  }
-  r->confidence = o.confidence;
+  const double z = NormalUpperQuantile(alt == Alternative::kTwoSided ? alpha / 2 : alpha);
+  IntervalRanks ranks;
+  ranks.low = alt == Alternative::kLess ? 0 : CrossingRank(nm, sigma0, z, alt, o.continuity);
+  ranks.high =
+      alt == Alternative::kGreater ? nm + 1 : CrossingRank(nm, sigma0, -z, alt, o.continuity);
+  ranks.confidence = o.confidence;
+  return ranks;
 }
 
 }  // namespace
@@ -224,16 +229,28 @@ StatusOr<MannWhitneyResult> MannWhitneyInPlace(std::vector<double>* canary,
                           (options.method == Method::kAuto && n < 50 && m < 50);
   r.method_used = (want_exact && !summary.has_ties) ? Method::kExact : Method::kAsymptotic;
 
-  std::optional<PairwiseDifferences> diffs;
-  if (options.conf_int) {
-    diffs.emplace(x, y);
-    r.estimate = diffs->Median();
-  }
-  const PairwiseDifferences* d = diffs ? &*diffs : nullptr;
+  IntervalRanks ranks;
   if (r.method_used == Method::kExact) {
-    VERDICT_RETURN_IF_ERROR(ExactBranch(d, n, m, options, &r));
+    auto exact = ExactBranch(n, m, options, &r);
+    if (!exact.ok()) return exact.status();
+    ranks = *exact;
   } else {
-    AsymptoticBranch(summary, d, n, m, options, &r);
+    ranks = AsymptoticBranch(summary, n, m, options, &r);
+  }
+  if (options.conf_int) {
+    // One selection call for the median and both ends (shared rounds, two
+    // threads when large).
+    const PairwiseDifferences diffs(x, y);
+    const uint64_t nm = diffs.size();
+    const auto [mid_lo, mid_hi] = diffs.MedianRanks();
+    const int threads = nm >= kParallelSelectThreshold ? 2 : 1;
+    const auto v = diffs.KthMany({mid_lo, mid_hi, ranks.low, ranks.high}, threads);
+    if (diffs.defined()) {
+      r.estimate = PairwiseDifferences::MedianOf(nm, v[0], v[1]);
+      r.ci_low = ranks.low == 0 ? -kInf : v[2];
+      r.ci_high = ranks.high == nm + 1 ? kInf : v[3];
+    }
+    r.confidence = ranks.confidence;
   }
   return r;
 }
