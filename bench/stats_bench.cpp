@@ -4,11 +4,11 @@
 // Data: seeded log-normal "latencies" (ms), either continuous or rounded to
 // 0.1 ms (heavy ties, as real latency data). Run via scripts/bench.sh, or
 //   build/stats_bench --benchmark_filter=HodgesLehmann
+#include <benchmark/benchmark.h>
+
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "stats/hodges_lehmann.h"
 #include "stats/mann_whitney.h"
@@ -74,8 +74,8 @@ void BM_HodgesLehmannSelection(benchmark::State& state) {
   verdict::stats::SortAscending(&x);
   verdict::stats::SortAscending(&y);
   const verdict::stats::PairwiseDifferences d(x, y);
-  const uint64_t half_width = static_cast<uint64_t>(
-      1.96 * std::sqrt(static_cast<double>(n) * n * (2.0 * n + 1) / 12));
+  const uint64_t half_width =
+      static_cast<uint64_t>(1.96 * std::sqrt(static_cast<double>(n) * n * (2.0 * n + 1) / 12));
   for (auto _ : state) {
     benchmark::DoNotOptimize(d.Median());
     benchmark::DoNotOptimize(d.Kth(d.size() / 2 - half_width));

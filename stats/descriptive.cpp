@@ -17,10 +17,9 @@ Status CheckValues(const std::vector<double>& values, size_t min_size, const cha
     }
   }
   if (values.size() < min_size) {
-    return FailedPreconditionError(std::string(what) + " needs at least " +
-                                   std::to_string(min_size) + " value" +
-                                   (min_size == 1 ? "" : "s") + ", got " +
-                                   std::to_string(values.size()));
+    return FailedPreconditionError(
+        std::string(what) + " needs at least " + std::to_string(min_size) + " value" +
+        (min_size == 1 ? "" : "s") + ", got " + std::to_string(values.size()));
   }
   return Status::Ok();
 }

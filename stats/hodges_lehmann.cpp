@@ -48,9 +48,9 @@ void ForEachGroup(const std::vector<double>& sorted, Fn fn) {
 // kUnitX / kUnitY: all multiplicities are 1, which skips weight lookups.
 struct Band {
   std::vector<uint32_t> row, lo, hi;  // active rows and their columns [lo, hi)
-  uint64_t below = 0;   // weight of the cells left of the band (all smaller)
-  uint64_t cells = 0;   // cells in the band
-  uint64_t weight = 0;  // weight of the band
+  uint64_t below = 0;                 // weight of the cells left of the band (all smaller)
+  uint64_t cells = 0;                 // cells in the band
+  uint64_t weight = 0;                // weight of the band
   uint64_t prev_cells = std::numeric_limits<uint64_t>::max();  // before the last round
 };
 
@@ -58,8 +58,13 @@ template <bool kUnitX, bool kUnitY>
 class DifferenceSelector {
  public:
   explicit DifferenceSelector(const PairwiseDifferences& d, bool row_median_only = false)
-      : row_median_only_(row_median_only), x_(d.xv_), xw_(d.xw_), y_(d.yv_), ycum_(d.ycum_),
-        rows_(static_cast<uint32_t>(d.xv_.size())), cols_(static_cast<uint32_t>(d.yv_.size())),
+      : row_median_only_(row_median_only),
+        x_(d.xv_),
+        xw_(d.xw_),
+        y_(d.yv_),
+        ycum_(d.ycum_),
+        rows_(static_cast<uint32_t>(d.xv_.size())),
+        cols_(static_cast<uint32_t>(d.yv_.size())),
         total_(d.total_) {}
 
   // Makes the band the whole matrix.
@@ -396,8 +401,8 @@ PairwiseDifferences::PairwiseDifferences(const std::vector<double>& x_sorted,
   });
   const double inf = std::numeric_limits<double>::infinity();
   // yv_ is descending: its first value is max(y), its last min(y).
-  defined_ = !((xv_.back() == inf && yv_.front() == inf) ||
-               (xv_.front() == -inf && yv_.back() == -inf));
+  defined_ =
+      !((xv_.back() == inf && yv_.front() == inf) || (xv_.front() == -inf && yv_.back() == -inf));
 }
 
 namespace {

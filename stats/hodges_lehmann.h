@@ -77,12 +77,12 @@ class PairwiseDifferences {
   std::vector<double> Select(const std::vector<uint64_t>& ks, int threads,
                              bool row_median_only) const;
 
-  std::vector<double> xv_;     // distinct x values, ascending
-  std::vector<uint32_t> xw_;   // their multiplicities (empty when unit_x_)
-  std::vector<double> yv_;     // distinct y values, DESCENDING (rows and columns ascending)
-  std::vector<uint32_t> ycum_; // total multiplicity of yv_[0..j), size Q + 1 (empty when unit_y_)
-  bool unit_x_ = true;         // every x value distinct
-  bool unit_y_ = true;         // every y value distinct
+  std::vector<double> xv_;      // distinct x values, ascending
+  std::vector<uint32_t> xw_;    // their multiplicities (empty when unit_x_)
+  std::vector<double> yv_;      // distinct y values, DESCENDING (rows and columns ascending)
+  std::vector<uint32_t> ycum_;  // total multiplicity of yv_[0..j), size Q + 1 (empty when unit_y_)
+  bool unit_x_ = true;          // every x value distinct
+  bool unit_y_ = true;          // every y value distinct
   bool defined_ = true;
   uint64_t total_ = 0;
 };

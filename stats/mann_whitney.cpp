@@ -1,6 +1,7 @@
 #include "stats/mann_whitney.h"
 
 #include <algorithm>
+#include <boost/math/special_functions/erf.hpp>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -8,8 +9,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-
-#include <boost/math/special_functions/erf.hpp>
 
 #include "stats/hodges_lehmann.h"
 #include "stats/mann_whitney_exact.h"
@@ -24,7 +23,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kSqrt2 = 1.41421356237309504880;
 // Below these sizes a second thread does not pay for itself.
-constexpr size_t kParallelSortThreshold = 1 << 17;        // values in both samples
+constexpr size_t kParallelSortThreshold = 1 << 17;         // values in both samples
 constexpr uint64_t kParallelSelectThreshold = 1ULL << 24;  // pairwise differences
 
 // P(Z <= z) (lower) or P(Z > z) for a standard normal Z, accurate in the tails.
@@ -79,9 +78,12 @@ void SortBoth(std::vector<double>* a, std::vector<double>* b) {
 double Correction(double dz, Alternative alternative, bool continuity) {
   if (!continuity) return 0;
   switch (alternative) {
-    case Alternative::kTwoSided: return dz > 0 ? 0.5 : (dz < 0 ? -0.5 : 0.0);
-    case Alternative::kGreater: return 0.5;
-    case Alternative::kLess: return -0.5;
+    case Alternative::kTwoSided:
+      return dz > 0 ? 0.5 : (dz < 0 ? -0.5 : 0.0);
+    case Alternative::kGreater:
+      return 0.5;
+    case Alternative::kLess:
+      return -0.5;
   }
   return 0;
 }
@@ -133,8 +135,12 @@ StatusOr<IntervalRanks> ExactBranch(uint64_t n, uint64_t m, const MannWhitneyOpt
       r->p_value = std::min(2 * p, 1.0);
       break;
     }
-    case Alternative::kGreater: r->p_value = dist->Sf(u - 1); break;
-    case Alternative::kLess: r->p_value = dist->Cdf(u); break;
+    case Alternative::kGreater:
+      r->p_value = dist->Sf(u - 1);
+      break;
+    case Alternative::kLess:
+      r->p_value = dist->Cdf(u);
+      break;
   }
   r->z = kNaN;
   const double alpha = 1 - o.confidence;
@@ -170,8 +176,12 @@ IntervalRanks AsymptoticBranch(const TwoSampleRankSummary& s, uint64_t n, uint64
   } else {
     r->z = (dz - Correction(dz, o.alternative, o.continuity)) / sigma;
     switch (o.alternative) {
-      case Alternative::kLess: r->p_value = NormalCdf(r->z, true); break;
-      case Alternative::kGreater: r->p_value = NormalCdf(r->z, false); break;
+      case Alternative::kLess:
+        r->p_value = NormalCdf(r->z, true);
+        break;
+      case Alternative::kGreater:
+        r->p_value = NormalCdf(r->z, false);
+        break;
       case Alternative::kTwoSided:
         r->p_value = 2 * std::min(NormalCdf(r->z, true), NormalCdf(r->z, false));
         break;
@@ -196,9 +206,12 @@ IntervalRanks AsymptoticBranch(const TwoSampleRankSummary& s, uint64_t n, uint64
 
 const char* MethodName(MannWhitneyOptions::Method method) {
   switch (method) {
-    case Method::kAuto: return "auto";
-    case Method::kExact: return "exact";
-    case Method::kAsymptotic: return "asymptotic";
+    case Method::kAuto:
+      return "auto";
+    case Method::kExact:
+      return "exact";
+    case Method::kAsymptotic:
+      return "asymptotic";
   }
   return "auto";
 }
@@ -225,8 +238,8 @@ StatusOr<MannWhitneyResult> MannWhitneyInPlace(std::vector<double>* canary,
   r.ties = summary.has_ties;
   r.u = static_cast<double>(summary.twice_u) / 2;
   r.estimate = r.ci_low = r.ci_high = r.confidence = kNaN;
-  const bool want_exact = options.method == Method::kExact ||
-                          (options.method == Method::kAuto && n < 50 && m < 50);
+  const bool want_exact =
+      options.method == Method::kExact || (options.method == Method::kAuto && n < 50 && m < 50);
   r.method_used = (want_exact && !summary.has_ties) ? Method::kExact : Method::kAsymptotic;
 
   IntervalRanks ranks;

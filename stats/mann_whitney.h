@@ -51,22 +51,22 @@ namespace verdict::stats {
 struct MannWhitneyOptions {
   enum class Method { kAuto, kExact, kAsymptotic };
   Alternative alternative = Alternative::kTwoSided;  // for the canary vs the control
-  double confidence = 0.95;   // level of the confidence interval, in (0, 1)
+  double confidence = 0.95;                          // level of the confidence interval, in (0, 1)
   Method method = Method::kAuto;  // kAuto: exact iff n_canary < 50, n_control < 50, no ties
-  bool continuity = true;     // continuity correction in the normal approximation
-  bool conf_int = true;       // compute the estimate and interval (the costly part)
+  bool continuity = true;         // continuity correction in the normal approximation
+  bool conf_int = true;           // compute the estimate and interval (the costly part)
 };
 
 struct MannWhitneyResult {
-  double u = 0;         // U of the canary = W in R: rank sum of canary - n(n+1)/2
+  double u = 0;  // U of the canary = W in R: rank sum of canary - n(n+1)/2
   double p_value = 0;
-  double z = 0;         // standardized statistic (asymptotic method only; NaN if exact)
-  double estimate = 0;  // Hodges-Lehmann: median of canary_i - control_j (NaN if !conf_int)
-  double ci_low = 0;    // -inf for alternative less
-  double ci_high = 0;   // +inf for alternative greater
+  double z = 0;           // standardized statistic (asymptotic method only; NaN if exact)
+  double estimate = 0;    // Hodges-Lehmann: median of canary_i - control_j (NaN if !conf_int)
+  double ci_low = 0;      // -inf for alternative less
+  double ci_high = 0;     // +inf for alternative greater
   double confidence = 0;  // level of the reported interval (R's attr(, "conf.level"))
   MannWhitneyOptions::Method method_used = MannWhitneyOptions::Method::kExact;  // never kAuto
-  bool ties = false;    // the pooled sample has ties
+  bool ties = false;  // the pooled sample has ties
   size_t n_canary = 0;
   size_t n_control = 0;
 };

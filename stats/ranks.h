@@ -42,11 +42,11 @@ double TieSum(const std::vector<uint64_t>& group_sizes);
 // Everything the Mann-Whitney test needs from two sorted samples, in one O(n+m)
 // merge: the pooled average ranks are never materialised.
 struct TwoSampleRankSummary {
-  double rank_sum_x = 0;        // sum of the pooled average ranks of x
-  uint64_t twice_u = 0;         // 2*U, U = #{x_i > y_j} + #{x_i == y_j}/2 = rank_sum_x - n(n+1)/2
-  double tie_sum_pooled = 0;    // sum(t^3 - t) over tie groups of the pooled sample
-  double tie_sum_within = 0;    // the same over groups within x plus groups within y
-  bool has_ties = false;        // some value occurs twice in the pooled sample
+  double rank_sum_x = 0;      // sum of the pooled average ranks of x
+  uint64_t twice_u = 0;       // 2*U, U = #{x_i > y_j} + #{x_i == y_j}/2 = rank_sum_x - n(n+1)/2
+  double tie_sum_pooled = 0;  // sum(t^3 - t) over tie groups of the pooled sample
+  double tie_sum_within = 0;  // the same over groups within x plus groups within y
+  bool has_ties = false;      // some value occurs twice in the pooled sample
 };
 
 // Preconditions: x and y sorted ascending (SortAscending), no NaN.

@@ -2,15 +2,15 @@
 // a canary sample against a control sample, with the Hodges-Lehmann estimate of
 // the shift canary - control and its confidence interval, as R's
 // wilcox.test(canary, control, conf.int = TRUE). See stats/mann_whitney.h.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
@@ -99,11 +99,11 @@ void PrintTable(const MannWhitneyResult& r, const Options& o) {
                            fmt::format("{} / {}", r.n_canary, r.n_control))
             << fmt::format("  {:<22}{}\n", "U (canary)", Number(r.u))
             << fmt::format("  {:<22}{}\n", "p-value", Number(r.p_value))
-            << fmt::format("  {:<22}{}\n", "shift estimate", Number(r.estimate) +
-                                                  "  (Hodges-Lehmann, canary - control)")
+            << fmt::format("  {:<22}{}\n", "shift estimate",
+                           Number(r.estimate) + "  (Hodges-Lehmann, canary - control)")
             << fmt::format("  {:<22}[{}, {}]\n",
-                           fmt::format("{:g}% confidence", 100 * r.confidence),
-                           Number(r.ci_low), Number(r.ci_high));
+                           fmt::format("{:g}% confidence", 100 * r.confidence), Number(r.ci_low),
+                           Number(r.ci_high));
 }
 
 int Run(const Options& o) {
@@ -153,8 +153,7 @@ void AddCompareMannWhitney(CLI::App& compare, Runner& run) {
   const std::string file_help =
       "numbers separated by whitespace, commas or newlines; '#' starts a comment line; "
       "'-' reads stdin";
-  cmd->add_option("--canary", o->canary, "File with the canary sample: " + file_help)
-      ->required();
+  cmd->add_option("--canary", o->canary, "File with the canary sample: " + file_help)->required();
   cmd->add_option("--control", o->control, "File with the control (baseline) sample: " + file_help)
       ->required();
   cmd->add_option("--alternative", o->alternative,

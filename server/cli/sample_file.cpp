@@ -1,5 +1,7 @@
 #include "server/cli/sample_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -9,8 +11,6 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
-
-#include <sys/stat.h>
 
 namespace verdict::cli {
 namespace {

@@ -1,15 +1,14 @@
 // End-to-end tests of `verdict compare mann-whitney`, running the real binary
 // (VERDICT_BINARY_PATH) as a subprocess on files in a fresh temporary directory.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace verdict::cli {
 namespace {
@@ -38,7 +37,8 @@ class CompareMannWhitneyCli : public ::testing::Test {
   // Runs `verdict <args>` (args already shell-quoted where needed).
   Outcome Run(const std::string& args, const std::string& stdin_file = "") {
     const std::string err_path = dir_ + "/stderr.txt";
-    std::string cmd = std::string("'") + VERDICT_BINARY_PATH + "' " + args + " 2>'" + err_path + "'";
+    std::string cmd =
+        std::string("'") + VERDICT_BINARY_PATH + "' " + args + " 2>'" + err_path + "'";
     if (!stdin_file.empty()) cmd += " <'" + stdin_file + "'";
     Outcome o;
     FILE* p = popen(cmd.c_str(), "r");
@@ -70,8 +70,8 @@ TEST_F(CompareMannWhitneyCli, JsonHasEveryKeyWithRsValues) {
   const Outcome o = Run("compare mann-whitney --json" + Samples());
   ASSERT_EQ(o.exit_code, 0) << o.err;
   const auto j = nlohmann::json::parse(o.out);
-  for (const char* key : {"u", "p_value", "estimate", "ci", "method", "confidence", "n_canary",
-                          "n_control"}) {
+  for (const char* key :
+       {"u", "p_value", "estimate", "ci", "method", "confidence", "n_canary", "n_control"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   // R: wilcox.test(x, y, conf.int = TRUE) on the published SciPy/R vector.
@@ -88,8 +88,10 @@ TEST_F(CompareMannWhitneyCli, JsonHasEveryKeyWithRsValues) {
 }
 
 TEST_F(CompareMannWhitneyCli, OneSidedIntervalHasNullEndAndOptionsApply) {
-  const Outcome o = Run("compare mann-whitney --json --alternative greater --method asymptotic "
-                        "--confidence 0.9 --no-continuity" + Samples());
+  const Outcome o =
+      Run("compare mann-whitney --json --alternative greater --method asymptotic "
+          "--confidence 0.9 --no-continuity" +
+          Samples());
   ASSERT_EQ(o.exit_code, 0) << o.err;
   const auto j = nlohmann::json::parse(o.out);
   EXPECT_TRUE(j["ci"][1].is_null());
@@ -140,8 +142,7 @@ TEST_F(CompareMannWhitneyCli, NonNumberIsExitTwoNamingFileAndLine) {
   const std::string bad = Write("words.txt", "1.5\n\n12ms\n");
   const Outcome o = Run("compare mann-whitney --canary '" + bad + "' --control '" + control_ + "'");
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_EQ(o.err,
-            "verdict compare mann-whitney: error: " + bad + ":3: '12ms' is not a number\n");
+  EXPECT_EQ(o.err, "verdict compare mann-whitney: error: " + bad + ":3: '12ms' is not a number\n");
 }
 
 TEST_F(CompareMannWhitneyCli, EmptySampleIsExitTwo) {

@@ -1,8 +1,8 @@
 #include "server/cli/sample_file.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace verdict::cli {
 namespace {
@@ -64,7 +64,8 @@ TEST(SampleFile, AcceptsPlusSignCrLfAndOutOfRangeMagnitudes) {
 }
 
 TEST(SampleFile, TrailingGarbageAndDoubleSignsAreNotNumbers) {
-  EXPECT_EQ(ParseSample("1\n1.5ms", "u.txt").status().message(), "u.txt:2: '1.5ms' is not a number");
+  EXPECT_EQ(ParseSample("1\n1.5ms", "u.txt").status().message(),
+            "u.txt:2: '1.5ms' is not a number");
   EXPECT_FALSE(ParseSample("+-3", "u.txt").ok());
   EXPECT_FALSE(ParseSample("+", "u.txt").ok());
 }
@@ -77,7 +78,8 @@ TEST(SampleFile, LongBadTokenIsShortenedInTheMessage) {
 
 TEST(SampleFile, NanSpelledAnyWayIsRejected) {
   for (const char* text : {"NaN", "nan", "-nan", "NAN"}) {
-    EXPECT_EQ(ParseSample(text, "n.txt").status().message(), "n.txt:1: NaN is not allowed in a sample")
+    EXPECT_EQ(ParseSample(text, "n.txt").status().message(),
+              "n.txt:1: NaN is not allowed in a sample")
         << text;
   }
 }

@@ -1,9 +1,9 @@
 #include "stats/descriptive.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/stats/mann_whitney_fixture.h"
 
@@ -40,8 +40,7 @@ TEST(Descriptive, MeanSdAndType7QuantilesMatchROnFixtures) {
     ASSERT_TRUE(q.ok());
     const auto expected = Vec(c["quantiles"]);
     for (size_t i = 0; i < probs.size(); ++i) {
-      EXPECT_TRUE(Near((*q)[i], expected[i], 1e-15 * std::fabs(expected[i])))
-          << "p = " << probs[i];
+      EXPECT_TRUE(Near((*q)[i], expected[i], 1e-15 * std::fabs(expected[i]))) << "p = " << probs[i];
     }
   }
 }

@@ -1,12 +1,12 @@
 #include "stats/hodges_lehmann.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "stats/ranks.h"
 
@@ -41,10 +41,18 @@ std::vector<double> Draw(std::mt19937_64& rng, size_t n, int shape, double shift
   std::vector<double> v(n);
   for (auto& e : v) {
     switch (shape) {
-      case 0: e = normal(rng); break;
-      case 1: e = std::round(normal(rng) * 10) / 10; break;
-      case 2: e = small(rng); break;
-      default: e = std::exp(normal(rng)); break;
+      case 0:
+        e = normal(rng);
+        break;
+      case 1:
+        e = std::round(normal(rng) * 10) / 10;
+        break;
+      case 2:
+        e = small(rng);
+        break;
+      default:
+        e = std::exp(normal(rng));
+        break;
     }
   }
   return v;
@@ -98,11 +106,11 @@ TEST(HodgesLehmann, SelectionMatchesBruteForceOnLargeSamplesThatNeedSamplingRoun
     std::uniform_int_distribution<uint64_t> any(1, total);
     for (int i = 0; i < 20; ++i) ks.push_back(any(rng));
     for (uint64_t k : ks) ASSERT_EQ(d.Kth(k), expected[k - 1]) << "k " << k;
-    const double median = total % 2 ? expected[total / 2]
-                                    : static_cast<double>((static_cast<long double>(
-                                                               expected[total / 2 - 1]) +
-                                                           expected[total / 2]) /
-                                                          2);
+    const double median =
+        total % 2
+            ? expected[total / 2]
+            : static_cast<double>(
+                  (static_cast<long double>(expected[total / 2 - 1]) + expected[total / 2]) / 2);
     EXPECT_EQ(d.Median(), median);
   }
 }

@@ -3,15 +3,15 @@
 // "-Inf", "NaN" (JSON has no non-finite numbers); null means NA.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace verdict::stats::testing {
 
@@ -48,9 +48,9 @@ inline ::testing::AssertionResult Near(double actual, double expected, double to
   } else if (std::fabs(actual - expected) <= tol) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << std::setprecision(17) << "actual " << actual << " vs expected " << expected
-                                       << " (diff " << actual - expected << ", tol " << tol
-                                       << ")";
+  return ::testing::AssertionFailure()
+         << std::setprecision(17) << "actual " << actual << " vs expected " << expected << " (diff "
+         << actual - expected << ", tol " << tol << ")";
 }
 
 }  // namespace verdict::stats::testing

@@ -1,11 +1,11 @@
 #include "stats/mann_whitney.h"
 
+#include <gtest/gtest.h>
+
 #include <cfloat>
 #include <cmath>
 #include <limits>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/stats/mann_whitney_fixture.h"
 

@@ -1,13 +1,13 @@
 #include "stats/ranks.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/stats/mann_whitney_fixture.h"
 
