@@ -15,8 +15,6 @@ namespace verdict::stats {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// A band with at most this many cells is materialised and selected directly.
-constexpr uint64_t kMaterializeCells = uint64_t{1} << 16;
 // A sample never exceeds this fraction of the band's cells.
 constexpr uint64_t kCellsPerSample = 16;
 
@@ -57,8 +55,9 @@ struct Band {
 template <bool kUnitX, bool kUnitY>
 class DifferenceSelector {
  public:
-  explicit DifferenceSelector(const PairwiseDifferences& d, bool row_median_only = false)
-      : row_median_only_(row_median_only),
+  DifferenceSelector(const PairwiseDifferences& d, const PairwiseDifferences::Tuning& tuning)
+      : row_median_only_(tuning.row_median_only),
+        materialize_cells_(std::max<uint64_t>(1, tuning.materialize_cells)),
         x_(d.xv_),
         xw_(d.xw_),
         y_(d.yv_),
@@ -84,7 +83,7 @@ class DifferenceSelector {
   // Narrows the band around all ranks in [k_min, k_max] (inside the band) for
   // as long as one shared round keeps at most a tenth of the band.
   void NarrowJointly(uint64_t k_min, uint64_t k_max) {
-    while (b_.cells > kMaterializeCells) {
+    while (b_.cells > materialize_cells_) {
       double p_lo;
       double p_hi;
       const double kept = ChooseSamplePivots(k_min - b_.below, k_max - b_.below, &p_lo, &p_hi);
@@ -100,7 +99,7 @@ class DifferenceSelector {
   std::pair<double, double> Kth(uint64_t k, bool want_next) {
     for (;;) {
       const uint64_t kb = k - b_.below;  // rank of the answer inside the band
-      if (b_.cells <= kMaterializeCells) {
+      if (b_.cells <= materialize_cells_) {
         const auto [v, next] = Materialize(kb, want_next);
         if (!want_next || !std::isnan(next)) return {v, next};
         return {v, Successor(v)};  // the (k+1)-th lies right of the band
@@ -244,8 +243,8 @@ class DifferenceSelector {
   // band drawn by weight. Returns the fraction of the sample between them (an
   // estimate of the share of the band the round will keep).
   double ChooseSamplePivots(uint64_t kb1, uint64_t kb2, double* p_lo, double* p_hi) {
-    const uint64_t s = std::clamp<uint64_t>(b_.row.size() / 2, kMinSample,
-                                            std::min(kMaxSample, b_.cells / kCellsPerSample));
+    const uint64_t most = std::max<uint64_t>(1, std::min(kMaxSample, b_.cells / kCellsPerSample));
+    const uint64_t s = std::clamp<uint64_t>(b_.row.size() / 2, std::min(kMinSample, most), most);
     sample_.clear();
     // Sample positions (q + 1/2) * weight / s, stepped in integers.
     const uint64_t step = b_.weight / s;
@@ -356,6 +355,7 @@ class DifferenceSelector {
   static constexpr uint64_t kMaxSample = uint64_t{1} << 18;
 
   const bool row_median_only_;
+  const uint64_t materialize_cells_;  // bands this small are listed and selected directly
   const std::vector<double>& x_;
   const std::vector<uint32_t>& xw_;
   const std::vector<double>& y_;
@@ -419,14 +419,14 @@ struct Task {
 // for all of them.
 template <bool kUnitX, bool kUnitY>
 void RunTasks(const PairwiseDifferences& d, std::vector<Task>* tasks, int threads,
-              bool row_median_only) {
-  DifferenceSelector<kUnitX, kUnitY> shared(d, row_median_only);
+              const PairwiseDifferences::Tuning& tuning) {
+  DifferenceSelector<kUnitX, kUnitY> shared(d, tuning);
   shared.Reset();
-  if (tasks->size() > 1 && !row_median_only) {
+  if (tasks->size() > 1 && !tuning.row_median_only) {
     shared.NarrowJointly(tasks->front().k, tasks->back().k + (tasks->back().want_next ? 1 : 0));
   }
   auto run = [&](size_t first, size_t stride) {
-    DifferenceSelector<kUnitX, kUnitY> s(d, row_median_only);
+    DifferenceSelector<kUnitX, kUnitY> s(d, tuning);
     for (size_t t = first; t < tasks->size(); t += stride) {
       s.set_band(shared.band());
       Task& task = (*tasks)[t];
@@ -458,11 +458,11 @@ void RunTasks(const PairwiseDifferences& d, std::vector<Task>* tasks, int thread
 
 std::vector<double> PairwiseDifferences::KthMany(const std::vector<uint64_t>& ks,
                                                  int threads) const {
-  return Select(ks, threads, false);
+  return KthManyTuned(ks, threads, Tuning{});
 }
 
-std::vector<double> PairwiseDifferences::Select(const std::vector<uint64_t>& ks, int threads,
-                                                bool row_median_only) const {
+std::vector<double> PairwiseDifferences::KthManyTuned(const std::vector<uint64_t>& ks, int threads,
+                                                      const Tuning& tuning) const {
   std::vector<double> out(ks.size(), kNaN);
   if (!defined_) return out;
   // Distinct valid ranks, ascending; k and k+1 together make one task.
@@ -480,13 +480,13 @@ std::vector<double> PairwiseDifferences::Select(const std::vector<uint64_t>& ks,
   }
   if (tasks.empty()) return out;
   if (unit_x_ && unit_y_) {
-    RunTasks<true, true>(*this, &tasks, threads, row_median_only);
+    RunTasks<true, true>(*this, &tasks, threads, tuning);
   } else if (unit_x_) {
-    RunTasks<true, false>(*this, &tasks, threads, row_median_only);
+    RunTasks<true, false>(*this, &tasks, threads, tuning);
   } else if (unit_y_) {
-    RunTasks<false, true>(*this, &tasks, threads, row_median_only);
+    RunTasks<false, true>(*this, &tasks, threads, tuning);
   } else {
-    RunTasks<false, false>(*this, &tasks, threads, row_median_only);
+    RunTasks<false, false>(*this, &tasks, threads, tuning);
   }
   for (size_t i = 0; i < ks.size(); ++i) {
     for (const Task& t : tasks) {
@@ -498,10 +498,6 @@ std::vector<double> PairwiseDifferences::Select(const std::vector<uint64_t>& ks,
 }
 
 double PairwiseDifferences::Kth(uint64_t k) const { return KthMany({k})[0]; }
-
-double PairwiseDifferences::KthRowMedianPivotsOnly(uint64_t k) const {
-  return Select({k}, 1, true)[0];
-}
 
 std::pair<double, double> PairwiseDifferences::KthAndNext(uint64_t k) const {
   if (k >= total_) return {kNaN, kNaN};

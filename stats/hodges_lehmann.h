@@ -67,15 +67,17 @@ class PairwiseDifferences {
   // both ends of a confidence interval cost little more than one selection.
   std::vector<double> KthMany(const std::vector<uint64_t>& ks, int threads = 1) const;
 
-  // Kth using only the Johnson-Mizoguchi row-median pivots (the path with the
-  // worst-case guarantee, normally a fallback); for tests and benchmarks.
-  double KthRowMedianPivotsOnly(uint64_t k) const;
+  // Knobs of the selection algorithm, for tests and benchmarks only.
+  struct Tuning {
+    bool row_median_only = false;  // only Johnson-Mizoguchi pivots (the worst-case path)
+    uint64_t materialize_cells = uint64_t{1} << 16;  // list bands this small, >= 1
+  };
+  std::vector<double> KthManyTuned(const std::vector<uint64_t>& ks, int threads,
+                                   const Tuning& tuning) const;
 
  private:
   template <bool kUnitX, bool kUnitY>
   friend class DifferenceSelector;
-  std::vector<double> Select(const std::vector<uint64_t>& ks, int threads,
-                             bool row_median_only) const;
 
   std::vector<double> xv_;      // distinct x values, ascending
   std::vector<uint32_t> xw_;    // their multiplicities (empty when unit_x_)

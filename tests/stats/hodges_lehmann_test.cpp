@@ -106,6 +106,26 @@ TEST(HodgesLehmann, SelectionMatchesBruteForceOnLargeSamplesThatNeedSamplingRoun
     std::uniform_int_distribution<uint64_t> any(1, total);
     for (int i = 0; i < 20; ++i) ks.push_back(any(rng));
     for (uint64_t k : ks) ASSERT_EQ(d.Kth(k), expected[k - 1]) << "k " << k;
+    // Many ranks at once (shared rounds, two threads), including adjacent pairs.
+    std::vector<uint64_t> many = ks;
+    for (uint64_t k : ks) many.push_back(std::min(k + 1, total));
+    const auto values = d.KthMany(many, 2);
+    for (size_t i = 0; i < many.size(); ++i) {
+      ASSERT_EQ(values[i], expected[many[i] - 1]) << "rank " << many[i];
+    }
+    // Sampling rounds all the way down to tiny bands.
+    PairwiseDifferences::Tuning tiny;
+    tiny.materialize_cells = 8;
+    const auto tiny_values = d.KthManyTuned(many, 2, tiny);
+    for (size_t i = 0; i < many.size(); ++i) {
+      ASSERT_EQ(tiny_values[i], expected[many[i] - 1]) << "tiny bands, rank " << many[i];
+    }
+    for (uint64_t k : ks) {
+      if (k == total) continue;
+      const auto [a, b] = d.KthAndNext(k);
+      ASSERT_EQ(a, expected[k - 1]);
+      ASSERT_EQ(b, expected[k]) << "k + 1 = " << k + 1;
+    }
     const double median =
         total % 2
             ? expected[total / 2]
@@ -116,7 +136,12 @@ TEST(HodgesLehmann, SelectionMatchesBruteForceOnLargeSamplesThatNeedSamplingRoun
 }
 
 TEST(HodgesLehmann, RowMedianPivotsAloneMatchBruteForce) {
-  // The Johnson-Mizoguchi fallback, forced for every round, on tied and untied data.
+  // The Johnson-Mizoguchi fallback, forced for every round, on tied and untied
+  // data, down to single-cell bands (so the (k+1)-th often lies outside the
+  // final band and needs the successor pass).
+  PairwiseDifferences::Tuning tuning;
+  tuning.row_median_only = true;
+  tuning.materialize_cells = 1;
   const uint64_t seed = 99;
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
@@ -127,8 +152,10 @@ TEST(HodgesLehmann, RowMedianPivotsAloneMatchBruteForce) {
     const auto d = Make(x, y);
     std::uniform_int_distribution<uint64_t> any(1, d.size());
     for (int i = 0; i < 30; ++i) {
-      const uint64_t k = i == 0 ? d.size() / 2 : any(rng);
-      ASSERT_EQ(d.KthRowMedianPivotsOnly(k), expected[k - 1]) << "shape " << shape << " k " << k;
+      const uint64_t k = i == 0 ? d.size() / 2 : std::min(any(rng), d.size() - 1);
+      const auto v = d.KthManyTuned({k, k + 1}, 1, tuning);
+      ASSERT_EQ(v[0], expected[k - 1]) << "shape " << shape << " k " << k;
+      ASSERT_EQ(v[1], expected[k]) << "shape " << shape << " k + 1 = " << k + 1;
     }
   }
 }
@@ -146,6 +173,14 @@ TEST(HodgesLehmann, IntegerLatticeWithHugeTieBlocksTerminates) {
     EXPECT_EQ(d.Kth(k), expected[k - 1]) << "k " << k;
   }
   EXPECT_EQ(d.Median(), 0.0);
+  // Pairs straddling the ends of tie blocks (value v fills ranks up to
+  // sum_{w <= v} (1000 - |w|)), where the (k+1)-th lies outside the final band.
+  for (uint64_t k : {uint64_t{499500}, uint64_t{500500}, uint64_t{498501}, uint64_t{501499},
+                     uint64_t{1}, uint64_t{999999}}) {
+    const auto [a, b] = d.KthAndNext(k);
+    EXPECT_EQ(a, expected[k - 1]) << "k " << k;
+    EXPECT_EQ(b, expected[k]) << "k + 1 = " << k + 1;
+  }
 }
 
 TEST(HodgesLehmann, SameInfinityInBothSamplesIsUndefined) {
