@@ -37,7 +37,10 @@
 //  * forcing kExact for huge samples returns kResourceExhausted instead of
 //    exhausting memory (see WilcoxonDistribution).
 //
-// Pure, no I/O. Large inputs are sorted on two threads.
+// Cost: O((n + m) log(n + m)) time (radix sort, one merge for U and the tie
+// terms, then one shared selection for the estimate and both interval ends),
+// O(n + m) memory. Large inputs use two threads (sorting, selection).
+// Pure, no I/O, thread-compatible.
 #pragma once
 
 #include <cstddef>
