@@ -28,9 +28,14 @@
 //    R's answer lies within its root tolerance (1e-4) of ours.
 //
 // Departures from R, chosen so that nothing crashes:
-//  * all values identical (sigma = 0): R returns p = NaN (two-sided); we return
-//    p = 1 (no evidence of a shift) and z = 0. Estimate and CI are the common
-//    difference (R's uniroot fails there with an error).
+//  * all values identical (sigma = 0): R returns p = NaN (two-sided, or one-
+//    sided without continuity correction; 1 otherwise); we return p = 1 (no
+//    evidence of a shift) and z = 0.
+//  * constant samples, or infinite values with the asymptotic method: R's
+//    uniroot stops with an error; we return the order statistics R's
+//    definition points to (the common difference; possibly infinite ends).
+//  * if Z(d) equals +-z exactly on a whole step (a measure-zero coincidence),
+//    R may return any point of that step; we return its right end.
 //  * the same infinity in both samples: the p-value follows R (infinities are
 //    ranked like R ranks them), but inf - inf differences are undefined, so the
 //    estimate and CI are NaN (R drops those differences silently).
