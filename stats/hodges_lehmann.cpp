@@ -245,7 +245,10 @@ class DifferenceSelector {
   double ChooseSamplePivots(uint64_t kb1, uint64_t kb2, double* p_lo, double* p_hi) {
     const uint64_t most = std::max<uint64_t>(1, std::min(kMaxSample, b_.cells / kCellsPerSample));
     const uint64_t s = std::clamp<uint64_t>(b_.row.size() / 2, std::min(kMinSample, most), most);
-    sample_.clear();
+    // Pass 1 walks the rows and records where the sample cells are; pass 2
+    // reads their values. The reads are cache misses spread over the whole
+    // matrix, and a tight gather loop lets the CPU overlap them.
+    spots_.clear();
     // Sample positions (q + 1/2) * weight / s, stepped in integers.
     const uint64_t step = b_.weight / s;
     const uint64_t rem = b_.weight % s;
@@ -253,23 +256,12 @@ class DifferenceSelector {
     uint64_t err = 0;
     uint64_t acc = 0;  // band weight of the rows before this one
     const size_t active = b_.row.size();
-    for (size_t t = 0; t < active && sample_.size() < s; ++t) {
+    for (size_t t = 0; t < active && spots_.size() < s; ++t) {
       const uint32_t i = b_.row[t];
-      const uint32_t lo = b_.lo[t];
-      const uint32_t hi = b_.hi[t];
-      const uint64_t base = YCum(lo);
-      const uint64_t row_weight = RowWeight(i, lo, hi);
-      while (sample_.size() < s && pos < acc + row_weight) {
-        const uint32_t target = static_cast<uint32_t>(base + (pos - acc) / XW(i));
-        uint32_t j;
-        if (kUnitY) {
-          j = target;
-        } else {
-          j = static_cast<uint32_t>(
-              std::upper_bound(ycum_.begin() + lo + 1, ycum_.begin() + hi + 1, target) -
-              ycum_.begin() - 1);
-        }
-        sample_.push_back(V(i, j));
+      const uint64_t row_weight = RowWeight(i, b_.lo[t], b_.hi[t]);
+      while (spots_.size() < s && pos < acc + row_weight) {
+        // The row (via t) and the y weight offset of the cell within the band.
+        spots_.push_back({static_cast<uint32_t>(t), static_cast<uint32_t>((pos - acc) / XW(i))});
         pos += step;
         err += rem;
         if (err >= s) {
@@ -278,6 +270,14 @@ class DifferenceSelector {
         }
       }
       acc += row_weight;
+    }
+    sample_.resize(spots_.size());
+    for (size_t q = 0; q < spots_.size(); ++q) {
+      const uint32_t t = spots_[q].first;
+      const uint32_t lo = b_.lo[t];
+      const uint32_t j = kUnitY ? lo + spots_[q].second
+                                : ColumnAtWeight(lo, b_.hi[t], YCum(lo) + spots_[q].second);
+      sample_[q] = V(b_.row[t], j);
     }
     const double n = static_cast<double>(sample_.size());
     const double scale = n / static_cast<double>(b_.weight);
@@ -292,6 +292,40 @@ class DifferenceSelector {
     std::nth_element(sample_.begin() + lo_idx, sample_.begin() + hi_idx, sample_.end());
     *p_hi = sample_[hi_idx];
     return static_cast<double>(hi_idx - lo_idx) / n;
+  }
+
+  // The column j in [lo, hi) with ycum_[j] <= target < ycum_[j + 1]. Guesses by
+  // linear interpolation (exact when the weights are nearly uniform, as with
+  // few ties) and gallops from there, so it rarely touches more than a couple
+  // of cache lines, unlike a binary search over the whole row.
+  uint32_t ColumnAtWeight(uint32_t lo, uint32_t hi, uint32_t target) const {
+    const double span = static_cast<double>(ycum_[hi] - ycum_[lo]);
+    const double frac = static_cast<double>(target - ycum_[lo]) / span;
+    uint32_t j = lo + static_cast<uint32_t>(frac * static_cast<double>(hi - lo));
+    j = std::min(j, hi - 1);
+    if (ycum_[j] > target) {  // answer in [lo, j): gallop down
+      uint32_t step = 1;
+      uint32_t upper = j;  // ycum_[upper] > target
+      while (upper - lo > step && ycum_[upper - step] > target) {
+        upper -= step;
+        step *= 2;
+      }
+      const uint32_t from = upper - lo > step ? upper - step : lo;
+      return static_cast<uint32_t>(
+          std::upper_bound(ycum_.begin() + from + 1, ycum_.begin() + upper + 1, target) -
+          ycum_.begin() - 1);
+    }
+    // ycum_[j] <= target: answer in [j, hi): gallop up.
+    uint32_t step = 1;
+    uint32_t lower = j;  // ycum_[lower] <= target
+    while (hi - lower > step && ycum_[lower + step] <= target) {
+      lower += step;
+      step *= 2;
+    }
+    const uint32_t to = hi - lower > step ? lower + step : hi;
+    return static_cast<uint32_t>(
+        std::upper_bound(ycum_.begin() + lower + 1, ycum_.begin() + to + 1, target) -
+        ycum_.begin() - 1);
   }
 
   // Weighted (by band width) median of the rows' middle cells: at least a
@@ -366,6 +400,7 @@ class DifferenceSelector {
   Band b_;
   std::vector<uint32_t> lt_, le_;  // the boundaries found by the last staircase
   std::vector<double> sample_;
+  std::vector<std::pair<uint32_t, uint32_t>> spots_;  // (band row, weight offset) of samples
   std::vector<std::pair<double, uint64_t>> mids_;
 };
 
@@ -378,27 +413,38 @@ PairwiseDifferences::PairwiseDifferences(const std::vector<double>& x_sorted,
   assert(std::is_sorted(x_sorted.begin(), x_sorted.end()));
   assert(std::is_sorted(y_sorted.begin(), y_sorted.end()));
   total_ = static_cast<uint64_t>(n) * m;
-  // x: distinct values ascending, with multiplicities when there are ties.
+  // Values with multiplicities pay off only when ties are heavy (e.g. data
+  // rounded to 0.1 ms: a few thousand distinct values in a million); with few
+  // ties, repeated values stay separate unit-weight rows/columns, which keeps
+  // the faster unit-weight code paths.
+  auto compress = [](size_t distinct, size_t size) { return 2 * distinct <= size; };
+  // x: rows ascending.
   const size_t p = CountDistinct(x_sorted);
-  unit_x_ = p == n;
-  xv_.resize(p);
-  if (!unit_x_) xw_.resize(p);
-  ForEachGroup(x_sorted, [&](size_t g, size_t begin, size_t end) {
-    xv_[g] = x_sorted[begin] + 0.0;  // -0.0 becomes +0.0
-    if (!unit_x_) xw_[g] = static_cast<uint32_t>(end - begin);
-  });
-  // y: distinct values descending; ycum_[j] counts the y values above yv_[j].
+  unit_x_ = !compress(p, n);
+  xv_.resize(unit_x_ ? n : p);
+  if (unit_x_) {
+    for (size_t i = 0; i < n; ++i) xv_[i] = x_sorted[i] + 0.0;  // -0.0 becomes +0.0
+  } else {
+    xw_.resize(p);
+    ForEachGroup(x_sorted, [&](size_t g, size_t begin, size_t end) {
+      xv_[g] = x_sorted[begin] + 0.0;
+      xw_[g] = static_cast<uint32_t>(end - begin);
+    });
+  }
+  // y: columns descending; ycum_[j] counts the y values before column j.
   const size_t q = CountDistinct(y_sorted);
-  unit_y_ = q == m;
-  yv_.resize(q);
-  if (!unit_y_) {
+  unit_y_ = !compress(q, m);
+  yv_.resize(unit_y_ ? m : q);
+  if (unit_y_) {
+    for (size_t j = 0; j < m; ++j) yv_[j] = y_sorted[m - 1 - j] + 0.0;
+  } else {
     ycum_.resize(q + 1);
     ycum_[q] = static_cast<uint32_t>(m);
+    ForEachGroup(y_sorted, [&](size_t g, size_t begin, size_t end) {
+      yv_[q - 1 - g] = y_sorted[begin] + 0.0;
+      ycum_[q - 1 - g] = static_cast<uint32_t>(m - end);
+    });
   }
-  ForEachGroup(y_sorted, [&](size_t g, size_t begin, size_t end) {
-    yv_[q - 1 - g] = y_sorted[begin] + 0.0;
-    if (!unit_y_) ycum_[q - 1 - g] = static_cast<uint32_t>(m - end);
-  });
   const double inf = std::numeric_limits<double>::infinity();
   // yv_ is descending: its first value is max(y), its last min(y).
   defined_ =

@@ -79,12 +79,12 @@ class PairwiseDifferences {
   template <bool kUnitX, bool kUnitY>
   friend class DifferenceSelector;
 
-  std::vector<double> xv_;      // distinct x values, ascending
+  std::vector<double> xv_;      // x values (distinct ones if !unit_x_), ascending
   std::vector<uint32_t> xw_;    // their multiplicities (empty when unit_x_)
-  std::vector<double> yv_;      // distinct y values, DESCENDING (rows and columns ascending)
+  std::vector<double> yv_;      // y values (distinct if !unit_y_), DESCENDING: V ascends in j
   std::vector<uint32_t> ycum_;  // total multiplicity of yv_[0..j), size Q + 1 (empty when unit_y_)
-  bool unit_x_ = true;          // every x value distinct
-  bool unit_y_ = true;          // every y value distinct
+  bool unit_x_ = true;          // one row per x value (few ties): no multiplicities
+  bool unit_y_ = true;          // one column per y value (few ties): no multiplicities
   bool defined_ = true;
   uint64_t total_ = 0;
 };
