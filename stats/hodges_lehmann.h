@@ -70,7 +70,9 @@ class PairwiseDifferences {
   // Knobs of the selection algorithm, for tests and benchmarks only.
   struct Tuning {
     bool row_median_only = false;  // only Johnson-Mizoguchi pivots (the worst-case path)
-    uint64_t materialize_cells = uint64_t{1} << 16;  // list bands this small, >= 1
+    // List bands this small and select directly; 0: automatic (2^16 cells
+    // selected in O(cells), or 2^12 weighted cells, which are sorted).
+    uint64_t materialize_cells = 0;
   };
   std::vector<double> KthManyTuned(const std::vector<uint64_t>& ks, int threads,
                                    const Tuning& tuning) const;

@@ -39,7 +39,9 @@ class DifferenceSelector {
  public:
   DifferenceSelector(const PairwiseDifferences& d, const PairwiseDifferences::Tuning& tuning)
       : row_median_only_(tuning.row_median_only),
-        materialize_cells_(std::max<uint64_t>(1, tuning.materialize_cells)),
+        materialize_cells_(tuning.materialize_cells > 0 ? tuning.materialize_cells
+                           : kUnitX && kUnitY           ? uint64_t{1} << 16
+                                                        : uint64_t{1} << 12),
         x_(d.xv_),
         xw_(d.xw_),
         y_(d.yv_),
