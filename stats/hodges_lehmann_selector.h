@@ -265,7 +265,10 @@ class DifferenceSelector {
     }
     const double n = static_cast<double>(sample_.size());
     const double scale = n / static_cast<double>(b_.weight);
-    const double delta = 2.5 * std::sqrt(n) + 2;
+    // The sample's rank error is about sqrt(n)/2 (systematic sampling is at
+    // least as precise as random); 2 sqrt(n) makes missing the target rare,
+    // and a miss still shrinks the band (then row-median pivots take over).
+    const double delta = 2.0 * std::sqrt(n) + 2;
     const double lo_pos = std::floor((static_cast<double>(kb1) - 0.5) * scale - delta);
     const double hi_pos = std::ceil((static_cast<double>(kb2) - 0.5) * scale + delta);
     const auto lo_idx = static_cast<ptrdiff_t>(std::clamp(lo_pos, 0.0, n - 1));
