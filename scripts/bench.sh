@@ -146,7 +146,7 @@ print(f"- Load average before / after the run: {load_before} / {load_after} "
 print("## Data\n")
 print("Seeded log-normal latencies in ms (`lognormal(3.0, 0.5)`, canary `lognormal(3.01, 0.5)`),")
 print("rounded to 0.1 ms, so there are heavy ties, as in real latency data; one value per line.")
-print("Generated once into `build/bench-data/`. A continuous (untied, 9 significant digits) 1e6 pair")
+print("Generated once into `build/bench-data/`. A continuous (9 significant digits, few ties) 1e6 pair")
 print("is timed as well, for information.\n")
 print("## Headline figures\n")
 print("| comparison | Verdict (whole process) | peer | ratio | target |")

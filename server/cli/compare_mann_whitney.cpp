@@ -148,7 +148,8 @@ void AddCompareMannWhitney(CLI::App& compare, Runner& run) {
       "interval. Same numbers as R's wilcox.test(canary, control, conf.int = TRUE): exact "
       "null distribution when both samples have fewer than 50 values and no ties, normal "
       "approximation with tie and continuity correction otherwise. The estimate and interval "
-      "are exact order statistics of all pairwise differences, at any sample size.");
+      "are exact order statistics of all pairwise differences, at any sample size. Exit code 0 "
+      "on success, 2 on bad input (missing file, non-number, NaN, empty sample).");
   auto o = std::make_shared<Options>();
   const std::string file_help =
       "numbers separated by whitespace, commas or newlines; '#' starts a comment line; "
@@ -172,7 +173,9 @@ void AddCompareMannWhitney(CLI::App& compare, Runner& run) {
                 "No continuity correction in the normal approximation (R: correct = FALSE)");
   cmd->add_flag("--json", o->json,
                 "Print one JSON object: u, p_value, estimate, ci (null for an infinite end), "
-                "method, confidence, n_canary, n_control");
+                "method, confidence (of the interval: lowered as R does when tiny samples "
+                "cannot reach the requested level), n_canary, n_control, alternative, "
+                "continuity");
   cmd->callback([&run, o] { run = [o] { return Run(*o); }; });
 }
 
