@@ -5,7 +5,6 @@
 #include <cmath>
 #include <exception>
 #include <limits>
-#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
