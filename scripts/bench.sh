@@ -13,7 +13,8 @@
 # real latency data), generated once into $BUILD_DIR/bench-data; a continuous
 # (untied) 1e6 pair is timed too, for information.
 #
-# Usage: ./scripts/bench.sh            (BUILD_DIR=build by default)
+# Usage: ./scripts/bench.sh                (BUILD_DIR=build by default)
+#        ./scripts/bench.sh --report-only  (rewrite the doc from the last results)
 # Needs: hyperfine, R (r-base-core), SciPy for /usr/bin/python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,9 @@ OUT="$BUILD_DIR/bench-results"
 PY=/usr/bin/python3
 ensure_packages hyperfine r-base-core python3-scipy python3-numpy libbenchmark-dev
 
+REPORT_ONLY=0
+[ "${1:-}" = "--report-only" ] && REPORT_ONLY=1
+if [ "$REPORT_ONLY" = 0 ]; then
 log "building verdict and stats_bench (Release) in $BUILD_DIR/"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" -j2 --target verdict stats_bench >/dev/null
@@ -106,6 +110,11 @@ log "Google Benchmark: $BUILD_DIR/bench/stats_bench"
 "$BUILD_DIR/bench/stats_bench" --benchmark_min_time=0.3 --benchmark_format=json \
   --benchmark_out="$OUT/stats_bench.json" --benchmark_out_format=json >/dev/null
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$LOAD_BEFORE" > "$OUT/load_before"
+echo "$LOAD_AFTER" > "$OUT/load_after"
+fi  # REPORT_ONLY
+LOAD_BEFORE="$(cat "$OUT/load_before")"
+LOAD_AFTER="$(cat "$OUT/load_after")"
 
 log "writing docs/benchmarks.md"
 mkdir -p docs
@@ -190,6 +199,8 @@ print("build/bench/stats_bench --benchmark_min_time=0.3")
 print("```\n")
 print("## Google Benchmark (`bench/stats_bench.cpp`)\n")
 print("In-process, data in memory; `rounded:1` is the tied data, `rounded:0` continuous.")
+print("Time is wall-clock; CPU is the benchmark thread's own CPU time (the full test sorts and")
+print("selects on a second thread as well for large inputs).")
 print("`MannWhitneyU` is the p-value only (sort, merge ranks); `MannWhitneyWithHodgesLehmannCi`")
 print("adds the exact estimate and 95% CI; `HodgesLehmannSelection` is the selection alone on sorted data.\n")
 print("| benchmark | time (ms) | CPU (ms) | iterations |")
