@@ -12,7 +12,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; }
+bool IsNameStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
 bool IsNameChar(char c) { return IsNameStart(c) || std::isdigit(static_cast<unsigned char>(c)); }
 bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
@@ -279,7 +281,8 @@ StatusOr<MetricData> ConvertMetricResults(const MetricRequest& request, const St
                            &notes);
       FillMissingHistogram(data.canary.histogram, &data.control.histogram, "control", grid.steps,
                            &notes);
-      Status aligned = AlignHistogramBounds(&data.canary.histogram, &data.control.histogram, &notes);
+      Status aligned =
+          AlignHistogramBounds(&data.canary.histogram, &data.control.histogram, &notes);
       if (!aligned.ok()) return aligned.WithContext(fmt::format("metric \"{}\"", r.name));
       break;
     }
@@ -312,8 +315,7 @@ StatusOr<std::unique_ptr<MetricSource>> CreatePrometheusSource(
   }
   auto client = PrometheusClient::Create(std::move(options), clock);
   if (!client.ok()) return client.status();
-  return std::unique_ptr<MetricSource>(
-      new PrometheusSource(std::move(*client), source_options));
+  return std::unique_ptr<MetricSource>(new PrometheusSource(std::move(*client), source_options));
 }
 
 StatusOr<std::unique_ptr<MetricSource>> CreatePrometheusSource(PrometheusOptions options,

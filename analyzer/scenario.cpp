@@ -90,9 +90,9 @@ class Generator {
     const int64_t step = spec_.step_seconds;
     sc.grid = StepGrid{spec_.end_unix - spec_.window_seconds, step,
                        static_cast<size_t>(spec_.window_seconds / step)};
-    sc.restart_after_unix =
-        spec_.v2_restart && spec_.v2_pods >= 2 && sc.grid.steps > 12 ? sc.grid.start_unix + 12 * step
-                                                                     : 0;
+    sc.restart_after_unix = spec_.v2_restart && spec_.v2_pods >= 2 && sc.grid.steps > 12
+                                ? sc.grid.start_unix + 12 * step
+                                : 0;
     sc.join_unix = spec_.v2_join && sc.grid.steps > 15 ? sc.grid.start_unix + 15 * step + 5 : 0;
     const size_t nb = spec_.upper_bounds.size();
     for (const char* v : {"v1", "v2"}) {
@@ -281,9 +281,9 @@ class Generator {
               if (y.t_ms <= seen_at * 1000) value_there = y.value;
             }
             if (before >= 0 && !(value_there < before)) {
-              return FailedPreconditionError(fmt::format(
-                  "scenario seed {} hides the counter reset of {}; choose another seed",
-                  spec_.seed, FormatLabels(s.labels)));
+              return FailedPreconditionError(
+                  fmt::format("scenario seed {} hides the counter reset of {}; choose another seed",
+                              spec_.seed, FormatLabels(s.labels)));
             }
             break;
           }

@@ -53,8 +53,8 @@ struct ScenarioSpec {
   // Cumulative bucket bounds in ms, strictly increasing; +Inf is appended when missing.
   std::vector<double> upper_bounds = {
       5, 10, 25, 50, 100, 250, 500, 1000, 2500, std::numeric_limits<double>::infinity()};
-  int v1_pods = 3;  // >= 0
-  int v2_pods = 2;  // >= 0
+  int v1_pods = 3;                  // >= 0
+  int v2_pods = 2;                  // >= 0
   double v1_error_rate = 0.005;     // share of 503s, in [0, 1]
   double v2_error_rate = 0.03;      // share of 503s, in [0, 1]
   double client_error_rate = 0.01;  // 404s: in total, never bad; error + this <= 1
@@ -84,8 +84,8 @@ struct SideTruth {
 };
 
 struct Scenario {
-  ScenarioSpec spec;  // as given, with workloads and the +Inf bound filled in
-  StepGrid grid;      // the judged window
+  ScenarioSpec spec;               // as given, with workloads and the +Inf bound filled in
+  StepGrid grid;                   // the judged window
   int64_t restart_after_unix = 0;  // a step end; the restart happens right after it (0: none)
   int64_t join_unix = 0;           // the joining pod's start (0: none)
   std::vector<Series> series;      // everything to write to an engine, in creation order

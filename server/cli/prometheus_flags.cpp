@@ -90,7 +90,8 @@ Status Validate(const PrometheusFlags& f) {
                            f.url));
   }
   if (!(f.timeout_seconds > 0) || !std::isfinite(f.timeout_seconds)) {
-    return bad("--prometheus-timeout", fmt::format("must be > 0 seconds, got {}", f.timeout_seconds));
+    return bad("--prometheus-timeout",
+               fmt::format("must be > 0 seconds, got {}", f.timeout_seconds));
   }
   if (f.max_parallel < 1) {
     return bad("--max-parallel-queries", fmt::format("must be >= 1, got {}", f.max_parallel));
@@ -262,8 +263,8 @@ void AddPrometheusFlags(CLI::App& cmd, PrometheusFlags& flags) {
       ->group(kGroup);
 }
 
-StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(
-    const PrometheusFlags& flags, analyzer::Clock& clock) {
+StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(const PrometheusFlags& flags,
+                                                                       analyzer::Clock& clock) {
   VERDICT_RETURN_IF_ERROR(Validate(flags));
   VERDICT_RETURN_IF_ERROR(RouteLogsToStderr(flags.log_level));
   analyzer::PrometheusOptions o;
@@ -284,8 +285,8 @@ StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(
     const size_t colon = h.find(':');
     o.headers.emplace_back(Trim(h.substr(0, colon)), Trim(h.substr(colon + 1)));
   }
-  auto source =
-      analyzer::CreatePrometheusSource(std::move(o), &clock, static_cast<size_t>(flags.max_parallel));
+  auto source = analyzer::CreatePrometheusSource(std::move(o), &clock,
+                                                 static_cast<size_t>(flags.max_parallel));
   if (!source.ok()) return NameTheFlag(source.status());
   return source;
 }

@@ -2,6 +2,8 @@
 // (analyzer/scenario.h) as OpenMetrics for `promtool tsdb create-blocks-from
 // openmetrics`, or as VictoriaMetrics import lines, so a real Prometheus can be
 // loaded with a known healthy or regressed canary in seconds.
+#include "analyzer/scenario.h"
+
 #include <fmt/format.h>
 
 #include <ctime>
@@ -12,7 +14,6 @@
 #include <string>
 
 #include "analyzer/clock.h"
-#include "analyzer/scenario.h"
 #include "rules/duration.h"
 #include "server/cli/command.h"
 #include "server/cli/prometheus_flags.h"
@@ -90,8 +91,8 @@ int Run(const Options& o) {
   auto spec = analyzer::NamedScenarioSpec(o.name);
   if (!spec.ok()) return ReportError(kCommand, "NAME: " + spec.status().message());
   if (o.format != "openmetrics" && o.format != "victoria-metrics") {
-    return ReportError(kCommand, "--format: \"" + o.format +
-                                     "\" is not one of openmetrics, victoria-metrics");
+    return ReportError(
+        kCommand, "--format: \"" + o.format + "\" is not one of openmetrics, victoria-metrics");
   }
   auto end = ParseTimeFlag("--end", o.end, analyzer::RealClock::Default()->NowUnixSeconds());
   if (!end.ok()) return ReportError(kCommand, end.status().message());
@@ -152,8 +153,8 @@ int Run(const Options& o) {
     std::cout << j.dump(2) << "\n";
   } else {
     std::cerr << fmt::format(
-        "verdict scenario: {} (seed {}): {} series, {} samples to {}; window {} to {}{}\n",
-        o.name, o.seed, sc->series.size(), sc->SampleCount(), o.out == "-" ? "stdout" : o.out,
+        "verdict scenario: {} (seed {}): {} series, {} samples to {}; window {} to {}{}\n", o.name,
+        o.seed, sc->series.size(), sc->SampleCount(), o.out == "-" ? "stdout" : o.out,
         Rfc3339(start), Rfc3339(stop), line);
   }
   return kExitPass;

@@ -42,8 +42,8 @@ struct Metric {
   MetricRequest request() const { return {&spec, &rendered}; }
 };
 
-Metric MakeMetric(rules::MetricKind kind, rules::SideQueries query,
-                  rules::SideQueries bad = {}, rules::SideQueries total = {}) {
+Metric MakeMetric(rules::MetricKind kind, rules::SideQueries query, rules::SideQueries bad = {},
+                  rules::SideQueries total = {}) {
   Metric m;
   m.spec.name = m.rendered.name = "m";
   m.spec.kind = m.rendered.kind = kind;
@@ -93,9 +93,8 @@ TEST(PlanMetricQueries, IstioPresetCountersAreReadAsRawSamples) {
       EXPECT_TRUE(p.counter);
       EXPECT_EQ(p.query.kind, Kind::kRawSamples) << p.query.promql;
       EXPECT_EQ(p.query.lookback_seconds, 600);
-      EXPECT_THAT(p.query.promql,
-                  HasSubstr("destination_version=\"" +
-                            std::string(p.side == "canary" ? "v2" : "v1") + "\""));
+      EXPECT_THAT(p.query.promql, HasSubstr("destination_version=\"" +
+                                            std::string(p.side == "canary" ? "v2" : "v1") + "\""));
     }
   }
 }
@@ -119,7 +118,8 @@ TEST(PlanMetricQueries, GaugesUseRangeQueriesAndThresholdOnlyTheCanary) {
 
 TEST(PlanMetricQueries, CounterExpressionsAndRawOffFallBackToRangeQueries) {
   PrometheusSourceOptions options;
-  const Metric traffic = MakeMetric(rules::MetricKind::kTraffic, {"sum by (pod) (r{v=\"1\"})", "r"});
+  const Metric traffic =
+      MakeMetric(rules::MetricKind::kTraffic, {"sum by (pod) (r{v=\"1\"})", "r"});
   auto plan = PlanMetricQueries(traffic.request(), kGrid, options);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ((*plan)[0].query.kind, Kind::kRange);
@@ -153,11 +153,11 @@ TEST(ConvertMetricResults, RatioCountsNewSeriesFromZeroByDefault) {
                               {"t{v=\"1\"}", "t{v=\"2\"}"});
   // Control: a steady counter. Canary: a 5xx series created at its first
   // event at t=700 (value 2), inside step 1.
-  auto data = Convert(
-      m, {Matrix({}), Matrix({Make({{"c", "503"}}, {{700, 2}, {760, 3}})}),
-          Matrix({Make({{"c", "200"}}, {{600, 100}, {660, 110}, {720, 130}, {780, 160}})}),
-          Matrix({Make({{"c", "200"}}, {{600, 50}, {660, 60}, {720, 70}, {780, 80}}),
-                  Make({{"c", "503"}}, {{700, 2}, {760, 3}})})});
+  auto data =
+      Convert(m, {Matrix({}), Matrix({Make({{"c", "503"}}, {{700, 2}, {760, 3}})}),
+                  Matrix({Make({{"c", "200"}}, {{600, 100}, {660, 110}, {720, 130}, {780, 160}})}),
+                  Matrix({Make({{"c", "200"}}, {{600, 50}, {660, 60}, {720, 70}, {780, 80}}),
+                          Make({{"c", "503"}}, {{700, 2}, {760, 3}})})});
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   EXPECT_EQ(data->step_end_unix, (std::vector<int64_t>{660, 720, 780}));
   EXPECT_EQ(data->step_seconds, 60);
@@ -198,8 +198,9 @@ TEST(ConvertMetricResults, QueryErrorCarriesMetricSideRoleAndCode) {
 
 TEST(ConvertMetricResults, SeriesWithTwoSeriesOnASideIsAnErrorNamingMetricAndSide) {
   const Metric m = MakeMetric(rules::MetricKind::kSeries, {"a", "b"});
-  auto data = Convert(m, {Matrix({Make({}, {{660, 1}, {720, 2}, {780, 3}})}),
-                          Matrix({Make({{"pod", "p1"}}, {{660, 1}}), Make({{"pod", "p2"}}, {{660, 1}})})});
+  auto data =
+      Convert(m, {Matrix({Make({}, {{660, 1}, {720, 2}, {780, 3}})}),
+                  Matrix({Make({{"pod", "p1"}}, {{660, 1}}), Make({{"pod", "p2"}}, {{660, 1}})})});
   ASSERT_FALSE(data.ok());
   EXPECT_EQ(data.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(data.status().message(), StartsWith("metric \"m\": canary series: the query "
@@ -251,7 +252,8 @@ TEST(ConvertMetricResults, LatencyBoundsAreAlignedAcrossSides) {
   const Metric m = MakeMetric(rules::MetricKind::kLatency, {"h1", "h2"});
   auto side = [](std::vector<const char*> les) {
     std::vector<Series> out;
-    for (const char* le : les) out.push_back(Make({{"le", le}}, {{600, 0}, {660, 1}, {720, 2}, {780, 3}}));
+    for (const char* le : les)
+      out.push_back(Make({{"le", le}}, {{600, 0}, {660, 1}, {720, 2}, {780, 3}}));
     return Matrix(out);
   };
   auto data = Convert(m, {side({"50", "100", "+Inf"}), side({"100", "250", "+Inf"})});

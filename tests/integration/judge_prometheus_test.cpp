@@ -125,11 +125,20 @@ VictoriaMetricsServer* Victoria() {
 }
 
 std::vector<std::string> JudgeArgs(const std::string& url, const std::string& scenario) {
-  return {"judge",   "--prometheus", url,
-          "--preset", "istio",       "--var",
-          "namespace=" + Namespace(scenario), "--var", "service=api",
-          "--start", std::to_string(End() - 1800), "--end",
-          std::to_string(End()), "--json"};
+  return {"judge",
+          "--prometheus",
+          url,
+          "--preset",
+          "istio",
+          "--var",
+          "namespace=" + Namespace(scenario),
+          "--var",
+          "service=api",
+          "--start",
+          std::to_string(End() - 1800),
+          "--end",
+          std::to_string(End()),
+          "--json"};
 }
 
 TEST(ScenarioCommand, OutputLoadsIntoPrometheusAndVictoriaMetricsWithEverySeries) {

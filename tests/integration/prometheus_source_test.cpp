@@ -88,8 +88,8 @@ VictoriaMetricsServer* Victoria() {
       series += sc.series.size();
     }
     const Scenario& sc = Prod();
-    auto s = VictoriaMetricsServer::Start(lines, series, sc.grid.start_unix - sc.spec.warmup_seconds,
-                                          sc.grid.end_unix());
+    auto s = VictoriaMetricsServer::Start(
+        lines, series, sc.grid.start_unix - sc.spec.warmup_seconds, sc.grid.end_unix());
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s).release() : nullptr;
   }();
@@ -161,9 +161,8 @@ void ExpectPresetDataMatchesTruth(const std::vector<MetricData>& data, const Ren
     const std::string& name = r.metrics[i].name;
     const MetricData& d = data[i];
     EXPECT_EQ(d.step_end_unix, sc.grid.StepEnds()) << name;
-    for (const auto& [side, version] : {std::pair<const analyzer::SideData*, const char*>{
-                                            &d.control, "v1"},
-                                        {&d.canary, "v2"}}) {
+    for (const auto& [side, version] :
+         {std::pair<const analyzer::SideData*, const char*>{&d.control, "v1"}, {&d.canary, "v2"}}) {
       const SideTruth& t = sc.truth.at(version);
       const std::string what = name + " " + version;
       switch (r.metrics[i].kind) {
@@ -257,10 +256,9 @@ TEST(PrometheusSource, VictoriaMetricsGivesTheSameDataAsPrometheus) {
     ASSERT_EQ(from_vm.size(), from_prom.size());
     for (size_t i = 0; i < from_vm.size(); ++i) {
       const std::string what = std::string(preset) + " " + r->metrics[i].name;
-      for (const auto& [a, b] :
-           {std::pair<const analyzer::SideData*, const analyzer::SideData*>{
-                &from_vm[i].control, &from_prom[i].control},
-            {&from_vm[i].canary, &from_prom[i].canary}}) {
+      for (const auto& [a, b] : {std::pair<const analyzer::SideData*, const analyzer::SideData*>{
+                                     &from_vm[i].control, &from_prom[i].control},
+                                 {&from_vm[i].canary, &from_prom[i].canary}}) {
         EXPECT_EQ(a->counts.total, b->counts.total) << what;
         EXPECT_EQ(a->counts.bad, b->counts.bad) << what;
         EXPECT_EQ(a->histogram.upper_bounds, b->histogram.upper_bounds) << what;

@@ -116,7 +116,8 @@ TEST(PrometheusFlags, BadValuesNameTheirFlag) {
       {[](PrometheusFlags& f) { f.timeout_seconds = 0; }, "--prometheus-timeout: must be > 0"},
       {[](PrometheusFlags& f) { f.max_parallel = 0; }, "--max-parallel-queries: must be >= 1"},
       {[](PrometheusFlags& f) { f.log_level = "loud"; }, "--log-level: \"loud\" is not one of"},
-      {[](PrometheusFlags& f) { f.basic_auth = "nocolon"; }, "--basic-auth: expected USER:PASSWORD"},
+      {[](PrometheusFlags& f) { f.basic_auth = "nocolon"; },
+       "--basic-auth: expected USER:PASSWORD"},
       {[](PrometheusFlags& f) { f.basic_auth = ":pw"; }, "--basic-auth: expected USER:PASSWORD"},
       {[](PrometheusFlags& f) { f.headers = {"X-Scope-OrgID tenant"}; }, "--header: \"X-Scope"},
       {[](PrometheusFlags& f) { f.headers = {"Bad Name: v"}; }, "--header: \"Bad Name: v\""},
@@ -192,10 +193,10 @@ TEST(ParseTimeFlag, UnixSecondsAndNow) {
 }
 
 TEST(ParseTimeFlag, GarbageIsInvalidArgumentNamingFlagAndValue) {
-  for (const char* bad :
-       {"", "yesterday", "now-", "now+5m", "now-30", "now-30 m", "now-500ms", "2026-13-01T00:00:00Z",
-        "2026-02-29T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T03:00:00", "2026-11-26",
-        "2026-11-26T03:00:00+2:00", "-5", "1.", "1e9", "12345678901234"}) {
+  for (const char* bad : {"", "yesterday", "now-", "now+5m", "now-30", "now-30 m", "now-500ms",
+                          "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-26T24:00:00Z",
+                          "2026-11-26T03:00:00", "2026-11-26", "2026-11-26T03:00:00+2:00", "-5",
+                          "1.", "1e9", "12345678901234"}) {
     auto t = ParseTimeFlag("--start", bad, kNow);
     ASSERT_FALSE(t.ok()) << bad;
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << bad;

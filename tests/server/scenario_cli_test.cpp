@@ -12,12 +12,12 @@
 namespace verdict::cli {
 namespace {
 
+using testing::CliRun;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
-using testing::CliRun;
 using testing::ReadAll;
 using testing::RunVerdict;
+using ::testing::StartsWith;
 using testing::TempPath;
 
 TEST(ScenarioCli, WritesOpenMetricsForTheRequestedWindowAndSummarisesIt) {
@@ -51,8 +51,8 @@ TEST(ScenarioCli, WritesOpenMetricsForTheRequestedWindowAndSummarisesIt) {
 }
 
 TEST(ScenarioCli, WritesToStdoutWithAOneLineSummaryOnStderr) {
-  const CliRun r = RunVerdict({"scenario", "no-canary-traffic", "--end", "1795662000",
-                               "--duration", "10m", "--format", "victoria-metrics"});
+  const CliRun r = RunVerdict({"scenario", "no-canary-traffic", "--end", "1795662000", "--duration",
+                               "10m", "--format", "victoria-metrics"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, StartsWith("{\"metric\":"));
   EXPECT_THAT(r.err, HasSubstr("no-canary-traffic (seed 20240601)"));
