@@ -40,9 +40,9 @@ namespace verdict::analyzer::judge_detail {
 namespace {
 
 struct Histograms {
-  std::vector<double> bounds;                      // shared bounds, last +Inf
+  std::vector<double> bounds;                        // shared bounds, last +Inf
   std::vector<std::vector<double>> canary, control;  // used steps only
-  std::vector<double> canary_sum, control_sum;     // summed over used steps
+  std::vector<double> canary_sum, control_sum;       // summed over used steps
 };
 
 bool SameBound(double a, double b) {
@@ -71,8 +71,8 @@ std::vector<size_t> Project(const std::vector<double>& side, const std::vector<d
 }
 
 bool StepHasNan(const std::vector<double>& counts) {
-  return counts.empty() || std::any_of(counts.begin(), counts.end(),
-                                       [](double v) { return std::isnan(v); });
+  return counts.empty() ||
+         std::any_of(counts.begin(), counts.end(), [](double v) { return std::isnan(v); });
 }
 
 StatusOr<Histograms> Collect(const HistogramSteps& c, const HistogramSteps& b, DataUsage* usage,
@@ -90,10 +90,10 @@ StatusOr<Histograms> Collect(const HistogramSteps& c, const HistogramSteps& b, D
                      " bounds they share");
   }
   if (h.bounds.empty() || !std::isinf(h.bounds.back())) {
-    return InvalidArgumentError("the histograms share no +Inf bucket, so the total count of "
-                                "observations is unknown (canary bounds: " +
-                                BoundList(c.upper_bounds) + "; control bounds: " +
-                                BoundList(b.upper_bounds) + ")");
+    return InvalidArgumentError(
+        "the histograms share no +Inf bucket, so the total count of "
+        "observations is unknown (canary bounds: " +
+        BoundList(c.upper_bounds) + "; control bounds: " + BoundList(b.upper_bounds) + ")");
   }
   if (h.bounds.size() < 2) {
     return InvalidArgumentError("the histograms share no finite bucket bound");
@@ -205,7 +205,8 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
       Status st = test->Add(h.canary[s], h.control[s], look ? stats::Look::kYes : stats::Look::kNo);
       if (!st.ok()) {
         c.outcome = Outcome::kError;
-        c.reason = "the quantile test failed at step " + std::to_string(s + 1) + ": " + st.message();
+        c.reason =
+            "the quantile test failed at step " + std::to_string(s + 1) + ": " + st.message();
         return c;
       }
       for (size_t k = 0; k < cc.size(); ++k) {
@@ -226,7 +227,7 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
     c.null_hypothesis = std::string("canary ") + c.name + " " +
                         (spec.direction == rules::Direction::kIncrease   ? "<="
                          : spec.direction == rules::Direction::kDecrease ? ">="
-                                                                          : "=") +
+                                                                         : "=") +
                         " " + FormatNumber(relative ? 1 + spec.margin.value : 1) +
                         " x control (bucket test)";
   } else {
@@ -249,14 +250,16 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
   if (bucket_fail && evidence != Evidence::kFail) {
     evidence = Evidence::kFail;
     const Interval b = BoundsInterval(canary_bounds, control_bounds, relative);
-    c.reason += "; the bucket bounds alone place the canary " + c.name + " in " +
-                SideBounds(canary_bounds, to_ms) + " and the control's in " +
-                SideBounds(control_bounds, to_ms) + ", so the " +
-                (relative ? "ratio" : "difference") + " is " +
-                (b.low * scale > limits.high ? "at least " + FormatIn(b.low * scale, relative ? Units::kRatio : Units::kMs)
-                                             : "at most " + FormatIn(b.high * scale, relative ? Units::kRatio : Units::kMs)) +
-                ", beyond " + AllowedPhrase(spec.direction, spec.margin,
-                                            relative ? Units::kRatio : Units::kMs);
+    c.reason +=
+        "; the bucket bounds alone place the canary " + c.name + " in " +
+        SideBounds(canary_bounds, to_ms) + " and the control's in " +
+        SideBounds(control_bounds, to_ms) + ", so the " + (relative ? "ratio" : "difference") +
+        " is " +
+        (b.low * scale > limits.high
+             ? "at least " + FormatIn(b.low * scale, relative ? Units::kRatio : Units::kMs)
+             : "at most " + FormatIn(b.high * scale, relative ? Units::kRatio : Units::kMs)) +
+        ", beyond " +
+        AllowedPhrase(spec.direction, spec.margin, relative ? Units::kRatio : Units::kMs);
   }
   c.outcome = ToOutcome(evidence);
   return c;
@@ -291,14 +294,14 @@ MetricResult ClassifyLatency(const rules::MetricSpec& spec, const MetricData& da
   if (spec.slo_ms) {
     StatusOr<size_t> index = stats::FindBucketBound(h->bounds, rules::SloInLeUnits(spec));
     if (!index.ok()) {
-      return SetError(result, "slo_ms " + FormatShort(*spec.slo_ms) +
-                                  " is not a bucket bound of the histograms (bounds, in ms: " +
-                                  BoundList([&] {
-                                    std::vector<double> ms;
-                                    for (double b : h->bounds) ms.push_back(b * to_ms);
-                                    return ms;
-                                  }()) +
-                                  ")");
+      return SetError(
+          result, "slo_ms " + FormatShort(*spec.slo_ms) +
+                      " is not a bucket bound of the histograms (bounds, in ms: " + BoundList([&] {
+                        std::vector<double> ms;
+                        for (double b : h->bounds) ms.push_back(b * to_ms);
+                        return ms;
+                      }()) +
+                      ")");
     }
     RateData d;
     d.usage = result.data;

@@ -44,8 +44,10 @@ double Rate(double events, double total) { return total > 0 ? events / total : k
 
 std::string NullText(rules::Direction direction, double margin, const std::string& measure) {
   switch (direction) {
-    case rules::Direction::kIncrease: return measure + " <= " + FormatNumber(1 + margin);
-    case rules::Direction::kDecrease: return measure + " >= " + FormatNumber(1 - margin);
+    case rules::Direction::kIncrease:
+      return measure + " <= " + FormatNumber(1 + margin);
+    case rules::Direction::kDecrease:
+      return measure + " >= " + FormatNumber(1 - margin);
     case rules::Direction::kEither:
       return margin > 0 ? measure + " within [" + FormatNumber(1 - margin) + ", " +
                               FormatNumber(1 + margin) + "]"
@@ -66,9 +68,8 @@ Status RunEProcess(const RateData& d, double margin, double alpha, rules::Direct
   const size_t n = d.canary_events.size();
   for (size_t i = 0; i < n; ++i) {
     const stats::Look look = IsLook(i, n) ? stats::Look::kYes : stats::Look::kNo;
-    Status s = process->Add({d.canary_events[i], d.canary_total[i], d.control_events[i],
-                             d.control_total[i]},
-                            look);
+    Status s = process->Add(
+        {d.canary_events[i], d.canary_total[i], d.control_events[i], d.control_total[i]}, look);
     if (!s.ok()) return s.WithContext("step " + std::to_string(i + 1));
     if (look == stats::Look::kYes && limits != nullptr &&
         Decide(*limits, process->Result().ci_low, process->Result().ci_high) == Evidence::kFail) {
@@ -149,9 +150,9 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
   c.limit_low = limits.low;
   c.limit_high = limits.high;
   c.measure = relative ? rc.ratio_measure : rc.difference_measure;
-  c.estimate = relative ? (c.control.rate > 0   ? c.canary.rate / c.control.rate
+  c.estimate = relative ? (c.control.rate > 0  ? c.canary.rate / c.control.rate
                            : c.canary.rate > 0 ? kInf
-                                                : kNaN)
+                                               : kNaN)
                         : c.canary.rate - c.control.rate;
   bool ever_fail = false;
   if (sequential) {
@@ -200,8 +201,7 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
     const auto ict = static_cast<int64_t>(std::llround(ct));
     const auto ibe = static_cast<int64_t>(std::llround(be));
     const auto ibt = static_cast<int64_t>(std::llround(bt));
-    StatusOr<double> p =
-        stats::FisherExact(ice, ict, ibe, ibt, AlternativeFor(spec.direction));
+    StatusOr<double> p = stats::FisherExact(ice, ict, ibe, ibt, AlternativeFor(spec.direction));
     c.p_value = p.ok() ? *p : kNaN;
     c.null_hypothesis = "equal rates";
     if (relative) {

@@ -63,8 +63,8 @@ MetricResult Sequential(MetricResult result, const rules::MetricSpec& spec,
   const bool relative = spec.margin.relative();
   const Limits limits = relative ? RatioLimits(spec.direction, spec.margin.value)
                                  : DifferenceLimits(spec.direction, spec.margin.value);
-  const double rho = TSequenceRho(std::max<double>(20, static_cast<double>(spec.min_data)),
-                                  spec.alpha);
+  const double rho =
+      TSequenceRho(std::max<double>(20, static_cast<double>(spec.min_data)), spec.alpha);
   PairedSums sums;
   bool ever_fail = false, empty = false;
   double p_value = 1;
@@ -92,8 +92,8 @@ MetricResult Sequential(MetricResult result, const rules::MetricSpec& spec,
   c.low = interval.low;
   c.high = interval.high;
   c.p_value = p_value;
-  c.null_hypothesis = relative ? "ratio of means within the margin"
-                               : "mean difference within the margin";
+  c.null_hypothesis =
+      relative ? "ratio of means within the margin" : "mean difference within the margin";
   const Evidence evidence = ever_fail ? Evidence::kFail : Decide(limits, c.low, c.high);
   c.outcome = ToOutcome(evidence);
   c.reason = "canary mean " + FormatNumber(c.canary.mean) + " vs control " +
@@ -151,10 +151,10 @@ MetricResult Fixed(MetricResult result, const rules::MetricSpec& spec, std::vect
   rules::Margin shown{rules::Margin::Type::kAbsolute, threshold};
   c.reason = "canary median " + FormatNumber(median_canary) + " vs control " +
              FormatNumber(median_control) + " (" + std::to_string(canary.size()) + " and " +
-             std::to_string(control.size()) + " samples, Mann-Whitney p = " +
-             FormatNumber(c.p_value) + "): " +
-             ComparisonClause("Hodges-Lehmann shift", c.estimate, c.low, c.high, c.confidence,
-                              "CI", limits, evidence, spec.direction, shown, Units::kPlain);
+             std::to_string(control.size()) +
+             " samples, Mann-Whitney p = " + FormatNumber(c.p_value) + "): " +
+             ComparisonClause("Hodges-Lehmann shift", c.estimate, c.low, c.high, c.confidence, "CI",
+                              limits, evidence, spec.direction, shown, Units::kPlain);
   if (spec.margin.relative()) {
     c.reason += " (" + FormatShort(spec.margin.value * 100) + "% of the control median " +
                 FormatNumber(median_control) + ")";
@@ -190,8 +190,8 @@ MetricResult ClassifySeries(const rules::MetricSpec& spec, const MetricData& dat
     }
   }
   const bool sequential = spec.effective_mode != rules::Mode::kFixed;
-  result.data.steps_used = static_cast<int64_t>(sequential ? paired_c.size()
-                                                           : std::max(canary.size(), control.size()));
+  result.data.steps_used =
+      static_cast<int64_t>(sequential ? paired_c.size() : std::max(canary.size(), control.size()));
   result.data.canary_amount = static_cast<double>(sequential ? paired_c.size() : canary.size());
   result.data.control_amount = static_cast<double>(sequential ? paired_b.size() : control.size());
   const double need = static_cast<double>(std::max<int64_t>(spec.min_data, 2));

@@ -46,7 +46,8 @@ MetricResult ClassifyThreshold(const rules::MetricSpec& spec, const MetricData& 
   }
   result.data.canary_amount = static_cast<double>(present);
   result.data.steps_used = steps == 0 ? 0 : 1;
-  if (present == 0 || present < spec.min_data) return SetNodata(result, NotEnoughDataReason(result.data, false));
+  if (present == 0 || present < spec.min_data)
+    return SetNodata(result, NotEnoughDataReason(result.data, false));
   Check c;
   c.name = "value";
   c.measure = "value";
@@ -75,8 +76,8 @@ MetricResult ClassifyThreshold(const rules::MetricSpec& spec, const MetricData& 
     c.reason = "canary value " + v + " at the latest step is above the maximum " + b;
   } else {
     c.outcome = Outcome::kPass;
-    c.reason = "canary value " + FormatShort(last) + " at the latest step is within " +
-               RangeText(spec);
+    c.reason =
+        "canary value " + FormatShort(last) + " at the latest step is within " + RangeText(spec);
   }
   result.checks.push_back(c);
   FinishFromChecks(result);

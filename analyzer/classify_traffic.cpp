@@ -44,9 +44,8 @@ MetricResult ClassifyTraffic(const rules::MetricSpec& spec, const MetricData& da
     result.data.control_missing_steps += b_nan;
     for (double v : {cr[i], br[i]}) {
       if (!std::isnan(v) && (!std::isfinite(v) || v < 0)) {
-        return SetError(result, "malformed data: request count " + FormatNumber(v) +
-                                    " at step " + std::to_string(i + 1) +
-                                    " is not a finite non-negative number");
+        return SetError(result, "malformed data: request count " + FormatNumber(v) + " at step " +
+                                    std::to_string(i + 1) + " is not a finite non-negative number");
       }
     }
     if (c_nan || b_nan) continue;
@@ -69,16 +68,16 @@ MetricResult ClassifyTraffic(const rules::MetricSpec& spec, const MetricData& da
   c.control.total = nb;
   c.canary.rate = nc / (nc + nb);
   c.control.rate = nb / (nc + nb);
-  const std::string head = "canary received " + FormatPercent(c.canary.rate) +
-                           " of requests (" + FormatCount(nc) + " of " + FormatCount(nc + nb) +
-                           ")";
+  const std::string head = "canary received " + FormatPercent(c.canary.rate) + " of requests (" +
+                           FormatCount(nc) + " of " + FormatCount(nc + nb) + ")";
   if (!weight) {
     c.measure = "traffic_share";
     c.estimate = c.canary.rate;
     c.test = "presence of canary traffic";
     c.outcome = Outcome::kPass;
-    c.reason = head + "; no expected weight is set, so only the presence of canary traffic "
-                      "is checked";
+    c.reason = head +
+               "; no expected weight is set, so only the presence of canary traffic "
+               "is checked";
     result.checks.push_back(c);
     FinishFromChecks(result);
     return result;
@@ -91,8 +90,8 @@ MetricResult ClassifyTraffic(const rules::MetricSpec& spec, const MetricData& da
   for (size_t i = 0; i < canary.size(); ++i) {
     Status s = srm->Add(canary[i], control[i], w);
     if (!s.ok()) {
-      return SetError(result, "the SRM check failed at step " + std::to_string(i + 1) + ": " +
-                                  s.message());
+      return SetError(result,
+                      "the SRM check failed at step " + std::to_string(i + 1) + ": " + s.message());
     }
   }
   const stats::SrmResult r = srm->Result();

@@ -49,11 +49,16 @@ std::string StepsNote(int64_t missing, int64_t steps, const char* side) {
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPass: return "pass";
-    case Outcome::kFail: return "fail";
-    case Outcome::kInconclusive: return "inconclusive";
-    case Outcome::kNodata: return "nodata";
-    case Outcome::kError: return "error";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kInconclusive:
+      return "inconclusive";
+    case Outcome::kNodata:
+      return "nodata";
+    case Outcome::kError:
+      return "error";
   }
   return "error";
 }
@@ -80,17 +85,26 @@ MetricResult JudgeMetric(const rules::MetricSpec& spec, const StatusOr<MetricDat
     result = ClassifyKayenta(spec, d);
   } else {
     switch (spec.kind) {
-      case rules::MetricKind::kRatio: result = judge_detail::ClassifyRatio(spec, d); break;
-      case rules::MetricKind::kLatency: result = judge_detail::ClassifyLatency(spec, d); break;
-      case rules::MetricKind::kSeries: result = judge_detail::ClassifySeries(spec, d); break;
-      case rules::MetricKind::kThreshold: result = judge_detail::ClassifyThreshold(spec, d); break;
+      case rules::MetricKind::kRatio:
+        result = judge_detail::ClassifyRatio(spec, d);
+        break;
+      case rules::MetricKind::kLatency:
+        result = judge_detail::ClassifyLatency(spec, d);
+        break;
+      case rules::MetricKind::kSeries:
+        result = judge_detail::ClassifySeries(spec, d);
+        break;
+      case rules::MetricKind::kThreshold:
+        result = judge_detail::ClassifyThreshold(spec, d);
+        break;
       case rules::MetricKind::kTraffic:
         result = judge_detail::ClassifyTraffic(spec, d, context);
         break;
     }
   }
   std::vector<std::string> notes = d.notes;
-  if (result.data.canary_missing_steps > 0 && result.data.canary_missing_steps < result.data.steps) {
+  if (result.data.canary_missing_steps > 0 &&
+      result.data.canary_missing_steps < result.data.steps) {
     notes.push_back(StepsNote(result.data.canary_missing_steps, result.data.steps, "canary"));
   }
   if (result.data.control_missing_steps > 0 &&

@@ -71,8 +71,8 @@ struct Check {
   //   (Hodges-Lehmann), traffic_share_ratio, traffic_share_difference, value.
   std::string measure;
   double estimate = kNaN;
-  double low = kNaN;   // interval for the measure; infinite ends allowed
-  double high = kNaN;  // (NaN when there is no interval)
+  double low = kNaN;         // interval for the measure; infinite ends allowed
+  double high = kNaN;        // (NaN when there is no interval)
   double confidence = kNaN;  // coverage of the interval: 1 - this check's alpha
   // "confidence sequence" (anytime-valid), "confidence interval" (fixed
   // horizon) or "" (no interval: threshold checks).
@@ -96,8 +96,8 @@ struct DataUsage {
   int64_t steps_used = 0;             // steps that entered the decision
   int64_t canary_missing_steps = 0;   // steps without a canary value (NaN)
   int64_t control_missing_steps = 0;  // steps without a control value (NaN)
-  double canary_amount = 0;   // the amount compared with min_data, per side
-  double control_amount = 0;  // (threshold: control unused)
+  double canary_amount = 0;           // the amount compared with min_data, per side
+  double control_amount = 0;          // (threshold: control unused)
   int64_t min_data = 0;
   std::string unit;  // "requests", "events", "observations", "samples", "values"
 };
@@ -109,11 +109,11 @@ struct KayentaDetail {
   // What NetflixACAJudge itself would report for the same values (it differs
   // only where a documented Verdict fix applies; see `fixes`).
   std::string kayenta_classification;
-  bool critical = false;        // Kayenta's critical flag (a critical failure)
-  double deviation = kNaN;      // mean(canary) / mean(control) (Kayenta's "ratio")
-  double effect_size = kNaN;    // meanRatio or CLES, per effect_size.measure
-  double tolerance = kNaN;      // 0.25 * |Hodges-Lehmann estimate|
-  double canary_values = 0;     // values after NaN handling and outlier removal
+  bool critical = false;      // Kayenta's critical flag (a critical failure)
+  double deviation = kNaN;    // mean(canary) / mean(control) (Kayenta's "ratio")
+  double effect_size = kNaN;  // meanRatio or CLES, per effect_size.measure
+  double tolerance = kNaN;    // 0.25 * |Hodges-Lehmann estimate|
+  double canary_values = 0;   // values after NaN handling and outlier removal
   double control_values = 0;
   std::vector<std::string> fixes;  // Verdict fixes that changed the result
 };

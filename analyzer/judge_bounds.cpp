@@ -1,12 +1,11 @@
 #include "analyzer/judge_bounds.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
-
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <limits>
 
 namespace verdict::analyzer {
 namespace {
@@ -64,7 +63,8 @@ double TSequenceRho(double t_opt, double alpha) {
 
 double TSequenceRadiusFactor(double n, double rho, double alpha) {
   if (!(n >= 2)) return kInf;
-  const double c = (n + rho) * (1 - std::exp((std::log(rho / (n + rho)) + 2 * std::log(alpha)) / n));
+  const double c =
+      (n + rho) * (1 - std::exp((std::log(rho / (n + rho)) + 2 * std::log(alpha)) / n));
   if (!(c < n)) return kInf;
   return std::sqrt(c / (n - c));
 }

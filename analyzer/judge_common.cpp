@@ -10,18 +10,24 @@ namespace verdict::analyzer::judge_detail {
 
 Limits RatioLimits(rules::Direction direction, double margin) {
   switch (direction) {
-    case rules::Direction::kIncrease: return {-kInf, 1 + margin};
-    case rules::Direction::kDecrease: return {1 - margin, kInf};
-    case rules::Direction::kEither: return {1 - margin, 1 + margin};
+    case rules::Direction::kIncrease:
+      return {-kInf, 1 + margin};
+    case rules::Direction::kDecrease:
+      return {1 - margin, kInf};
+    case rules::Direction::kEither:
+      return {1 - margin, 1 + margin};
   }
   return {};
 }
 
 Limits DifferenceLimits(rules::Direction direction, double margin) {
   switch (direction) {
-    case rules::Direction::kIncrease: return {-kInf, margin};
-    case rules::Direction::kDecrease: return {-margin, kInf};
-    case rules::Direction::kEither: return {-margin, margin};
+    case rules::Direction::kIncrease:
+      return {-kInf, margin};
+    case rules::Direction::kDecrease:
+      return {-margin, kInf};
+    case rules::Direction::kEither:
+      return {-margin, margin};
   }
   return {};
 }
@@ -35,18 +41,24 @@ Evidence Decide(const Limits& limits, double lo, double hi) {
 
 Outcome ToOutcome(Evidence evidence) {
   switch (evidence) {
-    case Evidence::kPass: return Outcome::kPass;
-    case Evidence::kFail: return Outcome::kFail;
-    case Evidence::kOpen: return Outcome::kInconclusive;
+    case Evidence::kPass:
+      return Outcome::kPass;
+    case Evidence::kFail:
+      return Outcome::kFail;
+    case Evidence::kOpen:
+      return Outcome::kInconclusive;
   }
   return Outcome::kInconclusive;
 }
 
 stats::Alternative AlternativeFor(rules::Direction direction) {
   switch (direction) {
-    case rules::Direction::kIncrease: return stats::Alternative::kGreater;
-    case rules::Direction::kDecrease: return stats::Alternative::kLess;
-    case rules::Direction::kEither: return stats::Alternative::kTwoSided;
+    case rules::Direction::kIncrease:
+      return stats::Alternative::kGreater;
+    case rules::Direction::kDecrease:
+      return stats::Alternative::kLess;
+    case rules::Direction::kEither:
+      return stats::Alternative::kTwoSided;
   }
   return stats::Alternative::kTwoSided;
 }
@@ -59,10 +71,14 @@ bool IsLook(size_t step_index, size_t steps) {
 
 std::string FormatIn(double value, Units units, int significant) {
   switch (units) {
-    case Units::kRatio: return FormatNumber(value, significant);
-    case Units::kPoints: return FormatSigned(value * 100, significant) + " points";
-    case Units::kMs: return FormatSigned(value, significant) + " ms";
-    case Units::kPlain: return FormatSigned(value, significant);
+    case Units::kRatio:
+      return FormatNumber(value, significant);
+    case Units::kPoints:
+      return FormatSigned(value * 100, significant) + " points";
+    case Units::kMs:
+      return FormatSigned(value, significant) + " ms";
+    case Units::kPlain:
+      return FormatSigned(value, significant);
   }
   return FormatNumber(value, significant);
 }
@@ -71,28 +87,38 @@ namespace {
 
 const char* ChangeWord(rules::Direction direction) {
   switch (direction) {
-    case rules::Direction::kIncrease: return "increase";
-    case rules::Direction::kDecrease: return "decrease";
-    case rules::Direction::kEither: return "change";
+    case rules::Direction::kIncrease:
+      return "increase";
+    case rules::Direction::kDecrease:
+      return "decrease";
+    case rules::Direction::kEither:
+      return "change";
   }
   return "change";
 }
 
 std::string Unsigned(double value, Units units) {
   switch (units) {
-    case Units::kRatio: return FormatShort(value);
-    case Units::kPoints: return FormatShort(value * 100) + " points";
-    case Units::kMs: return FormatShort(value) + " ms";
-    case Units::kPlain: return FormatShort(value);
+    case Units::kRatio:
+      return FormatShort(value);
+    case Units::kPoints:
+      return FormatShort(value * 100) + " points";
+    case Units::kMs:
+      return FormatShort(value) + " ms";
+    case Units::kPlain:
+      return FormatShort(value);
   }
   return FormatShort(value);
 }
 
 std::string UnitSuffix(Units units) {
   switch (units) {
-    case Units::kPoints: return " points";
-    case Units::kMs: return " ms";
-    default: return "";
+    case Units::kPoints:
+      return " points";
+    case Units::kMs:
+      return " ms";
+    default:
+      return "";
   }
 }
 
@@ -108,9 +134,8 @@ std::string AllowedPhrase(rules::Direction direction, const rules::Margin& margi
 
 std::string ComparisonClause(const std::string& label, double estimate, double lo, double hi,
                              double confidence, const std::string& interval_label,
-                             const Limits& limits, Evidence evidence,
-                             rules::Direction direction, const rules::Margin& margin,
-                             Units units) {
+                             const Limits& limits, Evidence evidence, rules::Direction direction,
+                             const rules::Margin& margin, Units units) {
   const double scale = units == Units::kPoints ? 100 : 1;
   const bool sign = units != Units::kRatio;
   const std::string suffix = UnitSuffix(units);
@@ -118,20 +143,23 @@ std::string ComparisonClause(const std::string& label, double estimate, double l
   // limit it is judged against.
   const double lo_limit = lo > limits.high ? limits.high : limits.low;
   const double hi_limit = hi < limits.low ? limits.low : limits.high;
-  const std::string lo_text =
-      std::isfinite(lo_limit) ? FormatApart(lo, lo_limit, scale, sign).first
-                              : (sign ? FormatSigned(lo * scale) : FormatNumber(lo * scale));
-  const std::string hi_text =
-      std::isfinite(hi_limit) ? FormatApart(hi, hi_limit, scale, sign).first
-                              : (sign ? FormatSigned(hi * scale) : FormatNumber(hi * scale));
+  const std::string lo_text = std::isfinite(lo_limit)
+                                  ? FormatApart(lo, lo_limit, scale, sign).first
+                                  : (sign ? FormatSigned(lo * scale) : FormatNumber(lo * scale));
+  const std::string hi_text = std::isfinite(hi_limit)
+                                  ? FormatApart(hi, hi_limit, scale, sign).first
+                                  : (sign ? FormatSigned(hi * scale) : FormatNumber(hi * scale));
   std::string text = label + " " + (sign ? FormatSigned(estimate * scale) : FormatNumber(estimate));
   text += suffix + " (" + FormatConfidence(confidence) + " " + interval_label + " " + lo_text +
           " to " + hi_text + suffix + ") ";
   const std::string allowed = AllowedPhrase(direction, margin, units);
   switch (evidence) {
-    case Evidence::kFail: return text + "exceeds " + allowed;
-    case Evidence::kPass: return text + "is within " + allowed;
-    case Evidence::kOpen: return text + "is not yet clearly within or beyond " + allowed;
+    case Evidence::kFail:
+      return text + "exceeds " + allowed;
+    case Evidence::kPass:
+      return text + "is within " + allowed;
+    case Evidence::kOpen:
+      return text + "is not yet clearly within or beyond " + allowed;
   }
   return text;
 }

@@ -43,10 +43,10 @@ bool IsLook(size_t step_index, size_t steps);
 
 // The kind of measure a sentence talks about, which decides its units.
 enum class Units {
-  kRatio,    // plain ratio
-  kPoints,   // a difference of rates/shares, shown in percentage points
-  kMs,       // milliseconds
-  kPlain,    // the query's own units
+  kRatio,   // plain ratio
+  kPoints,  // a difference of rates/shares, shown in percentage points
+  kMs,      // milliseconds
+  kPlain,   // the query's own units
 };
 
 // "the allowed 10% increase", "the allowed increase of 0.500 points",
@@ -60,8 +60,8 @@ std::string AllowedPhrase(rules::Direction direction, const rules::Margin& margi
 // enough digits to differ from it.
 std::string ComparisonClause(const std::string& label, double estimate, double lo, double hi,
                              double confidence, const std::string& interval_label,
-                             const Limits& limits, Evidence evidence,
-                             rules::Direction direction, const rules::Margin& margin, Units units);
+                             const Limits& limits, Evidence evidence, rules::Direction direction,
+                             const rules::Margin& margin, Units units);
 
 // Number in the given units ("6.20", "+2.60 points", "+12.0 ms").
 std::string FormatIn(double value, Units units, int significant = 3);
@@ -111,8 +111,8 @@ StatusOr<RateData> CollectRates(const CountSteps& canary, const CountSteps& cont
 
 // What a rate check is called and how its sentence reads.
 struct RateCheckSpec {
-  std::string check_name;  // "rate", "above 500 ms"
-  std::string what;        // "rate", "share above 500 ms"
+  std::string check_name;          // "rate", "above 500 ms"
+  std::string what;                // "rate", "share above 500 ms"
   std::string ratio_measure;       // "rate_ratio" | "share_ratio"
   std::string difference_measure;  // "rate_difference" | "share_difference"
   double alpha = 0.05;

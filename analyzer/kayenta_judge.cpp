@@ -125,10 +125,10 @@ std::string Explain(const Comparison& c, const KayentaClassification& out,
                      " and " + std::to_string(out.control_values) +
                      " values): Hodges-Lehmann shift " + FormatSigned(mw.estimate) + " (" + conf +
                      " CI " + FormatSigned(mw.ci_low) + " to " + FormatSigned(mw.ci_high) +
-                     ", Mann-Whitney " + stats::MethodName(mw.method_used) + " p = " +
-                     FormatNumber(mw.p_value) + "), tolerance " + FormatNumber(c.tolerance) +
-                     " (" + FormatShort(o.tolerance * 100) + "% of |shift|), " +
-                     EffectName(o) + " " + FormatNumber(c.effect) + ": ";
+                     ", Mann-Whitney " + stats::MethodName(mw.method_used) +
+                     " p = " + FormatNumber(mw.p_value) + "), tolerance " +
+                     FormatNumber(c.tolerance) + " (" + FormatShort(o.tolerance * 100) +
+                     "% of |shift|), " + EffectName(o) + " " + FormatNumber(c.effect) + ": ";
   const rules::KayentaEffectSize& es = o.kayenta.effect_size;
   if (c.overridden) {
     const std::string alpha = FormatShort(1 - o.confidence);
@@ -216,8 +216,9 @@ KayentaClassification ClassifyKayentaValues(const std::vector<double>& canary,
                       ? std::string("no ") + (vc.empty() ? "canary" : "control") + " values"
                       : "fewer values than min_data " + std::to_string(min_data)) +
                  " (canary " + std::to_string(vc.size()) + ", control " +
-                 std::to_string(vb.size()) + " after NaN handling and outlier removal): " +
-                 out.label + (o.kayenta.must_have_data ? " (must_have_data)" : "");
+                 std::to_string(vb.size()) +
+                 " after NaN handling and outlier removal): " + out.label +
+                 (o.kayenta.must_have_data ? " (must_have_data)" : "");
     if (out.label != out.kayenta_label) {
       out.fixes.push_back(vc.empty() || vb.empty() ? "missing data never passes"
                                                    : "min_data values per side before deciding");
@@ -226,8 +227,8 @@ KayentaClassification ClassifyKayentaValues(const std::vector<double>& canary,
   }
   if (SameMultiset(vc, vb) || OneValue(vc, vb)) {
     out.label = "Pass";
-    out.reason = "the canary and control values are identical (" +
-                 std::to_string(vc.size()) + " values): Pass";
+    out.reason = "the canary and control values are identical (" + std::to_string(vc.size()) +
+                 " values): Pass";
     return out;
   }
   const Comparison c = Compare(vc, vb, o, Method::kAuto, true);

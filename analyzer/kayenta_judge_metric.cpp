@@ -63,8 +63,7 @@ std::vector<NamedSeries> SeriesOf(const rules::MetricSpec& spec, const MetricDat
     case rules::MetricKind::kLatency: {
       const double to_ms = spec.unit == rules::LatencyUnit::kSeconds ? 1000 : 1;
       for (double q : spec.quantiles) {
-        out.push_back({"p" + FormatShort(q * 100),
-                       HistogramSeries(d.canary.histogram, q, 0, to_ms),
+        out.push_back({"p" + FormatShort(q * 100), HistogramSeries(d.canary.histogram, q, 0, to_ms),
                        HistogramSeries(d.control.histogram, q, 0, to_ms)});
       }
       if (spec.slo_ms) {

@@ -31,10 +31,14 @@ bool CriticalFailure(const MetricResult& m) {
 std::string KayentaLabelOf(const MetricResult& metric) {
   if (metric.kayenta) return metric.kayenta->classification;
   switch (metric.outcome) {
-    case Outcome::kPass: return "Pass";
-    case Outcome::kFail: return "High";
-    case Outcome::kError: return "Error";
-    default: return "Nodata";
+    case Outcome::kPass:
+      return "Pass";
+    case Outcome::kFail:
+      return "High";
+    case Outcome::kError:
+      return "Error";
+    default:
+      return "Nodata";
   }
 }
 
@@ -53,8 +57,8 @@ Verdict CombineKayenta(const rules::Config& config, std::vector<MetricResult> me
   for (const MetricResult* m : scored) {
     const std::string label = KayentaLabelOf(*m);
     const bool pass = label == "Pass";
-    const bool failing = label == "High" || label == "Low" || label == "NodataFailMetric" ||
-                         label == "Error";
+    const bool failing =
+        label == "High" || label == "Low" || label == "NodataFailMetric" || label == "Error";
     std::vector<std::string> groups = m->groups;
     if (groups.empty()) groups.push_back("");  // Verdict fix: ungrouped metrics are scored
     for (const std::string& g : groups) {
@@ -91,8 +95,8 @@ Verdict CombineKayenta(const rules::Config& config, std::vector<MetricResult> me
   const bool too_many_nodata =
       !scored.empty() && 100.0 * nodata / static_cast<double>(scored.size()) >= 50;
   v.score = critical_failures.empty() ? summary : 0;
-  const std::string thresholds = " (pass " + FormatShort(config.thresholds.pass) +
-                                 ", marginal " + FormatShort(config.thresholds.marginal) + ")";
+  const std::string thresholds = " (pass " + FormatShort(config.thresholds.pass) + ", marginal " +
+                                 FormatShort(config.thresholds.marginal) + ")";
   std::vector<const MetricResult*> detail;
   if (!critical_failures.empty()) {
     v.verdict = Overall::kFail;
@@ -113,14 +117,17 @@ Verdict CombineKayenta(const rules::Config& config, std::vector<MetricResult> me
       detail = !critical_nodata.empty() ? critical_nodata : required_open;
     } else {
       v.verdict = Overall::kPass;
-      v.reasons.push_back("Kayenta score " + FormatShort(v.score) + " is at least the pass "
-                          "threshold" + thresholds);
+      v.reasons.push_back("Kayenta score " + FormatShort(v.score) +
+                          " is at least the pass "
+                          "threshold" +
+                          thresholds);
     }
   } else if (v.score >= config.thresholds.marginal) {
     v.verdict = Overall::kInconclusive;
     v.reasons.push_back("Kayenta score " + FormatShort(v.score) +
                         " is marginal: below the pass threshold but not below the marginal "
-                        "one" + thresholds);
+                        "one" +
+                        thresholds);
   } else {
     v.verdict = Overall::kFail;
     v.reasons.push_back("Kayenta score " + FormatShort(v.score) +

@@ -4,12 +4,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace verdict::analyzer {
 namespace {
@@ -87,10 +86,10 @@ class Parser {
 };
 
 std::optional<StatusCode> ParseCode(const std::string& name) {
-  for (StatusCode c : {StatusCode::kInvalidArgument, StatusCode::kFailedPrecondition,
-                       StatusCode::kUnavailable, StatusCode::kNotFound,
-                       StatusCode::kDeadlineExceeded, StatusCode::kResourceExhausted,
-                       StatusCode::kDataLoss, StatusCode::kInternal}) {
+  for (StatusCode c :
+       {StatusCode::kInvalidArgument, StatusCode::kFailedPrecondition, StatusCode::kUnavailable,
+        StatusCode::kNotFound, StatusCode::kDeadlineExceeded, StatusCode::kResourceExhausted,
+        StatusCode::kDataLoss, StatusCode::kInternal}) {
     if (name == StatusCodeName(c)) return c;
   }
   return std::nullopt;
@@ -159,8 +158,8 @@ StatusOr<RecordedMetric> ParseMetric(const Parser& p, const Json& j, const std::
                                      int64_t start, int64_t step) {
   RecordedMetric m;
   m.path = path;
-  VERDICT_RETURN_IF_ERROR(p.CheckKeys(j, path, {"canary", "control", "upper_bounds", "notes",
-                                                "error"}));
+  VERDICT_RETURN_IF_ERROR(
+      p.CheckKeys(j, path, {"canary", "control", "upper_bounds", "notes", "error"}));
   if (j.contains("error")) {
     const Json& e = j["error"];
     VERDICT_RETURN_IF_ERROR(p.CheckKeys(e, path + ".error", {"code", "message"}));
@@ -192,11 +191,12 @@ StatusOr<RecordedMetric> ParseMetric(const Parser& p, const Json& j, const std::
   }
   if (j.contains("control")) {
     m.has_control = true;
-    VERDICT_RETURN_IF_ERROR(ParseSide(p, j["control"], path + ".control", bounds,
-                                      &m.data.control, &m.control_fields, &steps));
+    VERDICT_RETURN_IF_ERROR(ParseSide(p, j["control"], path + ".control", bounds, &m.data.control,
+                                      &m.control_fields, &steps));
   }
   m.data.step_seconds = step;
-  for (long i = 0; i < std::max(0L, steps); ++i) m.data.step_end_unix.push_back(start + (i + 1) * step);
+  for (long i = 0; i < std::max(0L, steps); ++i)
+    m.data.step_end_unix.push_back(start + (i + 1) * step);
   return m;
 }
 
@@ -209,11 +209,16 @@ struct Needs {
 
 Needs NeedsFor(rules::MetricKind kind) {
   switch (kind) {
-    case rules::MetricKind::kRatio: return {{"bad", "total"}, true, "bad and total on both sides"};
-    case rules::MetricKind::kTraffic: return {{"total"}, true, "total (requests) on both sides"};
-    case rules::MetricKind::kLatency: return {{"buckets"}, true, "buckets on both sides"};
-    case rules::MetricKind::kSeries: return {{"values"}, true, "values on both sides"};
-    case rules::MetricKind::kThreshold: return {{"values"}, false, "canary values"};
+    case rules::MetricKind::kRatio:
+      return {{"bad", "total"}, true, "bad and total on both sides"};
+    case rules::MetricKind::kTraffic:
+      return {{"total"}, true, "total (requests) on both sides"};
+    case rules::MetricKind::kLatency:
+      return {{"buckets"}, true, "buckets on both sides"};
+    case rules::MetricKind::kSeries:
+      return {{"values"}, true, "values on both sides"};
+    case rules::MetricKind::kThreshold:
+      return {{"values"}, false, "canary values"};
   }
   return {{}, true, ""};
 }
@@ -221,7 +226,7 @@ Needs NeedsFor(rules::MetricKind kind) {
 }  // namespace
 
 StatusOr<std::unique_ptr<ReplaySource>> ReplaySource::FromJson(std::string_view text,
-                                                                std::string_view source_name) {
+                                                               std::string_view source_name) {
   const Parser p{std::string(source_name)};
   Json root;
   try {
@@ -229,8 +234,8 @@ StatusOr<std::unique_ptr<ReplaySource>> ReplaySource::FromJson(std::string_view 
   } catch (const std::exception& e) {
     return p.Error("", std::string("JSON syntax error: ") + e.what());
   }
-  VERDICT_RETURN_IF_ERROR(p.CheckKeys(root, "", {"format", "version", "step_seconds",
-                                                 "start_unix", "description", "metrics"}));
+  VERDICT_RETURN_IF_ERROR(p.CheckKeys(
+      root, "", {"format", "version", "step_seconds", "start_unix", "description", "metrics"}));
   auto source = std::unique_ptr<ReplaySource>(new ReplaySource());
   source->source_ = std::string(source_name);
   if (root.contains("format") && root["format"] != "verdict-recording") {

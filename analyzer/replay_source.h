@@ -50,7 +50,7 @@ struct RecordedMetric {
   std::string path;  // "metrics.<name>", for errors
   Status error;      // a recorded fetch failure (OK otherwise)
   MetricData data;
-  std::set<std::string> canary_fields;   // e.g. {"bad", "total"}
+  std::set<std::string> canary_fields;  // e.g. {"bad", "total"}
   std::set<std::string> control_fields;
   bool has_canary = false;
   bool has_control = false;

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "analyzer/judge_format.h"
@@ -58,14 +58,15 @@ Overall DecideNative(const rules::Config& config, const std::vector<MetricResult
   Overall overall;
   if (!critical_bad.empty()) {
     overall = Overall::kFail;
-    head.push_back(std::string(critical_bad.size() == 1 ? "a critical metric" : "critical metrics") +
-                   " failed or could not be judged: " + Names(critical_bad));
+    head.push_back(
+        std::string(critical_bad.size() == 1 ? "a critical metric" : "critical metrics") +
+        " failed or could not be judged: " + Names(critical_bad));
     for (const MetricResult* m : critical_bad) detail.push_back(Line(*m));
   } else if (score < config.thresholds.marginal) {
     overall = Overall::kFail;
     const auto [text, threshold] = score_vs(config.thresholds.marginal);
-    head.push_back(text + " is below the marginal threshold " + threshold + " (failed: " +
-                   Names(failed) + ")");
+    head.push_back(text + " is below the marginal threshold " + threshold +
+                   " (failed: " + Names(failed) + ")");
     for (const MetricResult* m : failed) detail.push_back(Line(*m));
   } else if (required_open.empty() && !passed.empty() && score >= config.thresholds.pass) {
     overall = Overall::kPass;
@@ -81,8 +82,8 @@ Overall DecideNative(const rules::Config& config, const std::vector<MetricResult
       head.push_back("not decided yet: no metric has passed");
     } else {
       const auto [text, threshold] = score_vs(config.thresholds.pass);
-      head.push_back(text + " is below the pass threshold " + threshold + " (failed: " +
-                     Names(failed) + ")");
+      head.push_back(text + " is below the pass threshold " + threshold +
+                     " (failed: " + Names(failed) + ")");
       for (const MetricResult* m : failed) detail.push_back(Line(*m));
     }
   }
@@ -98,7 +99,8 @@ Overall DecideNative(const rules::Config& config, const std::vector<MetricResult
 }
 
 Overall Recompute(const rules::Config& config, std::vector<MetricResult> metrics) {
-  if (config.mode == rules::Mode::kKayenta) return CombineKayenta(config, std::move(metrics)).verdict;
+  if (config.mode == rules::Mode::kKayenta)
+    return CombineKayenta(config, std::move(metrics)).verdict;
   const double score = NativeScore(config, metrics, nullptr);
   return DecideNative(config, metrics, score, nullptr);
 }
@@ -124,9 +126,12 @@ bool SourceErrorsMatter(const rules::Config& config, const std::vector<MetricRes
 
 const char* OverallName(Overall overall) {
   switch (overall) {
-    case Overall::kPass: return "pass";
-    case Overall::kFail: return "fail";
-    case Overall::kInconclusive: return "inconclusive";
+    case Overall::kPass:
+      return "pass";
+    case Overall::kFail:
+      return "fail";
+    case Overall::kInconclusive:
+      return "inconclusive";
   }
   return "inconclusive";
 }

@@ -35,9 +35,9 @@ enum class Overall { kPass, kFail, kInconclusive };
 const char* OverallName(Overall overall);
 
 struct GroupScore {
-  std::string name;    // "" = the metrics without a group
-  double score = 0;    // 0-100
-  double weight = 0;   // percent of the summary score
+  std::string name;      // "" = the metrics without a group
+  double score = 0;      // 0-100
+  double weight = 0;     // percent of the summary score
   bool no_data = false;  // Kayenta: no metric of the group was classified
 };
 
@@ -47,8 +47,8 @@ struct Verdict {
   // Sentences explaining the verdict, the deciding ones first, each naming
   // its metric ("request-success-rate: canary rate ...").
   std::vector<std::string> reasons;
-  std::vector<MetricResult> metrics;  // config order
-  std::vector<GroupScore> groups;     // only with group weights or in Kayenta mode
+  std::vector<MetricResult> metrics;            // config order
+  std::vector<GroupScore> groups;               // only with group weights or in Kayenta mode
   rules::Mode mode = rules::Mode::kSequential;  // the config's mode (decides the scoring)
   double alpha = 0.05;
   rules::Thresholds thresholds;  // the config's pass / marginal score thresholds

@@ -1,9 +1,8 @@
 #include "analyzer/verdict_json.h"
 
 #include <cmath>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "analyzer/judge_format.h"
 
@@ -153,8 +152,8 @@ std::string VerdictToText(const Verdict& v) {
   std::string out = "verdict: " + Upper(OverallName(v.verdict)) + "  (score " +
                     FormatShort(std::round(v.score * 100) / 100) + "; pass at " +
                     FormatShort(v.thresholds.pass) + ", fail below " +
-                    FormatShort(v.thresholds.marginal) + "; mode " +
-                    rules::ModeName(v.mode) + ", alpha " + FormatShort(v.alpha) + ")\n";
+                    FormatShort(v.thresholds.marginal) + "; mode " + rules::ModeName(v.mode) +
+                    ", alpha " + FormatShort(v.alpha) + ")\n";
   if (!v.reasons.empty()) out += "why: " + v.reasons.front() + "\n";
   out += "\n";
   for (const MetricResult& m : v.metrics) {

@@ -62,9 +62,12 @@ StatusOr<rules::Config> LoadConfig(const JudgeOptions& o) {
 
 int ExitCodeFor(analyzer::Overall overall) {
   switch (overall) {
-    case analyzer::Overall::kPass: return kExitPass;
-    case analyzer::Overall::kFail: return kExitFail;
-    case analyzer::Overall::kInconclusive: return kExitInconclusive;
+    case analyzer::Overall::kPass:
+      return kExitPass;
+    case analyzer::Overall::kFail:
+      return kExitFail;
+    case analyzer::Overall::kInconclusive:
+      return kExitInconclusive;
   }
   return kExitInconclusive;
 }
@@ -79,9 +82,10 @@ int Run(const JudgeOptions& o) {
                 kExitUsage);
   }
   if (!live && (!o.start.empty() || !o.step.empty())) {
-    return Fail("--start, --end and --step apply to --prometheus only (a recording has its own "
-                "steps)",
-                kExitUsage);
+    return Fail(
+        "--start, --end and --step apply to --prometheus only (a recording has its own "
+        "steps)",
+        kExitUsage);
   }
   StatusOr<rules::Config> config = LoadConfig(o);
   if (!config.ok()) return Fail(config.status().message(), kExitUsage);
@@ -138,8 +142,8 @@ int Run(const JudgeOptions& o) {
     // A recording that does not fit the config is an input error; anything
     // else is the data source's (unreachable, timeouts, garbage answers).
     const StatusCode code = failed->source_status.code();
-    const bool input = !live && (code == StatusCode::kInvalidArgument ||
-                                 code == StatusCode::kNotFound);
+    const bool input =
+        !live && (code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound);
     std::string message = failed->source_status.message();
     for (char& ch : message) {
       if (ch == '\n' || ch == '\r') ch = ' ';  // one line, whatever the source said

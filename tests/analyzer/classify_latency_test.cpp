@@ -22,7 +22,8 @@ std::vector<double> Counts(const std::vector<double>& bounds, double n,
 
 // Log-normal latencies with the given median (ms) and sdlog.
 std::function<double(double)> LogNormal(double median, double sdlog) {
-  return [=](double x) { return 0.5 * std::erfc(-std::log(x / median) / (sdlog * std::sqrt(2.0))); };
+  return
+      [=](double x) { return 0.5 * std::erfc(-std::log(x / median) / (sdlog * std::sqrt(2.0))); };
 }
 
 MetricData Histograms(size_t steps, double canary_n, const std::function<double(double)>& canary,
@@ -55,8 +56,9 @@ selectors:
 }
 
 TEST(ClassifyLatency, SameDistributionPassesTheP99WithEnoughData) {
-  const MetricResult r = JudgeMetric(Latency("    quantiles: [0.99]\n    margin: 20%"),
-                                     Histograms(40, 2000, LogNormal(40, 0.6), 20000, LogNormal(40, 0.6)));
+  const MetricResult r =
+      JudgeMetric(Latency("    quantiles: [0.99]\n    margin: 20%"),
+                  Histograms(40, 2000, LogNormal(40, 0.6), 20000, LogNormal(40, 0.6)));
   ASSERT_EQ(r.checks.size(), 1u);
   const Check& c = r.checks[0];
   EXPECT_EQ(c.name, "p99");
@@ -103,19 +105,20 @@ TEST(ClassifyLatency, SecondsHistogramsAreReportedInMilliseconds) {
 
 TEST(ClassifyLatency, AnSloThatIsNotABucketBoundIsAnErrorListingTheBounds) {
   auto cdf = LogNormal(40, 0.6);
-  const MetricResult r = JudgeMetric(Latency("    slo_ms: 400\n    margin: 0.01"),
-                                     Histograms(10, 500, cdf, 500, cdf));
+  const MetricResult r =
+      JudgeMetric(Latency("    slo_ms: 400\n    margin: 0.01"), Histograms(10, 500, cdf, 500, cdf));
   EXPECT_EQ(r.outcome, Outcome::kError);
-  EXPECT_EQ(r.reason,
-            "slo_ms 400 is not a bucket bound of the histograms (bounds, in ms: 5, 10, 25, 50, 100, "
-            "250, 500, 1000, infinity)");
+  EXPECT_EQ(
+      r.reason,
+      "slo_ms 400 is not a bucket bound of the histograms (bounds, in ms: 5, 10, 25, 50, 100, "
+      "250, 500, 1000, infinity)");
 }
 
 TEST(ClassifyLatency, HistogramsWithoutAnInfBucketAreAnError) {
   auto cdf = LogNormal(40, 0.6);
   const std::vector<double> finite(kBounds.begin(), kBounds.end() - 1);
-  const MetricResult r = JudgeMetric(Latency("    quantiles: [0.5]"),
-                                     Histograms(10, 500, cdf, 500, cdf, finite));
+  const MetricResult r =
+      JudgeMetric(Latency("    quantiles: [0.5]"), Histograms(10, 500, cdf, 500, cdf, finite));
   EXPECT_EQ(r.outcome, Outcome::kError);
   EXPECT_NE(r.reason.find("no +Inf bucket"), std::string::npos) << r.reason;
 }
@@ -143,7 +146,8 @@ TEST(ClassifyLatency, FewerObservationsThanMinDataIsNodata) {
   const MetricResult r = JudgeMetric(Latency("    quantiles: [0.5]\n    min_data: 1000"),
                                      Histograms(3, 100, cdf, 1000, cdf));
   EXPECT_EQ(r.outcome, Outcome::kNodata);
-  EXPECT_EQ(r.reason, "not enough data yet: canary 300 observations, control 3000 (min_data 1000 per side)");
+  EXPECT_EQ(r.reason,
+            "not enough data yet: canary 300 observations, control 3000 (min_data 1000 per side)");
 }
 
 TEST(ClassifyLatency, ACanaryWithoutBucketsIsNodata) {

@@ -59,8 +59,8 @@ TEST(ClassifyRatio, AMovingTrafficSplitIsHandledByPerStepExposures) {
   for (int i = 0; i < 20; ++i) {
     const double share = 0.1 + 0.4 * i / 19.0;
     const double n = 20000;
-    steps.push_back({std::round(share * n * 0.01), std::round(share * n), std::round((1 - share) * n * 0.01),
-                     std::round((1 - share) * n)});
+    steps.push_back({std::round(share * n * 0.01), std::round(share * n),
+                     std::round((1 - share) * n * 0.01), std::round((1 - share) * n)});
   }
   const MetricResult r = JudgeMetric(Ratio("10%"), test::RatioData(steps));
   EXPECT_NE(r.outcome, Outcome::kFail) << r.reason;
@@ -155,9 +155,11 @@ TEST(ClassifyRatio, NegativeOrInfiniteCountsAreErrors) {
 }
 
 TEST(ClassifyRatio, BelowMinDataIsNodataEvenWithAClearDifference) {
-  const MetricResult r = JudgeMetric(Ratio("10%", "    min_data: 1000"), RepeatRatio({40, 90, 0, 90}, 10));
+  const MetricResult r =
+      JudgeMetric(Ratio("10%", "    min_data: 1000"), RepeatRatio({40, 90, 0, 90}, 10));
   EXPECT_EQ(r.outcome, Outcome::kNodata);
-  EXPECT_EQ(r.reason, "not enough data yet: canary 900 events, control 900 (min_data 1000 per side)");
+  EXPECT_EQ(r.reason,
+            "not enough data yet: canary 900 events, control 900 (min_data 1000 per side)");
 }
 
 TEST(ClassifyRatio, AStepMissingOnOneSideIsSkippedAndCounted) {

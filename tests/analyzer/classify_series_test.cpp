@@ -83,8 +83,8 @@ TEST(ClassifySeries, FixedModeMatchesRWilcoxTestAt98Percent) {
   // 0.02 gives R's conf.level 0.98.
   const nlohmann::json c = test::LoadFixture("judge_kayenta.json")[1];
   const std::vector<double> canary = c["canary"], control = c["control"];
-  const MetricResult r = JudgeMetric(Series("    mode: fixed\n    margin: 10%"),
-                                     test::SeriesData(canary, control));
+  const MetricResult r =
+      JudgeMetric(Series("    mode: fixed\n    margin: 10%"), test::SeriesData(canary, control));
   EXPECT_EQ(r.alpha, 0.05);
   rules::MetricSpec spec = Series("    mode: fixed\n    margin: 10%");
   spec.alpha = 0.02;

@@ -59,7 +59,8 @@ TEST(ClassifyThreshold, NoValueAtAllIsNodata) {
 }
 
 TEST(ClassifyThreshold, FewerValuesThanMinDataIsNodata) {
-  const MetricResult r = JudgeMetric(Threshold("    max: 500\n    min_data: 3"), Canary({kNaN, 1, 2}));
+  const MetricResult r =
+      JudgeMetric(Threshold("    max: 500\n    min_data: 3"), Canary({kNaN, 1, 2}));
   EXPECT_EQ(r.outcome, Outcome::kNodata);
   EXPECT_EQ(r.reason, "not enough data yet: canary 2 values (min_data 3)");
 }

@@ -22,7 +22,8 @@ double OrInf(const json& j, double inf) { return j.is_null() ? inf : j.get<doubl
 // |a - b| <= tol * max(|b|, floor): relative for ordinary values, absolute near 0.
 ::testing::AssertionResult Close(double a, double b, double tol, double floor = 1e-12) {
   if (std::isinf(b)) {
-    return a == b ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << a << " vs " << b;
+    return a == b ? ::testing::AssertionSuccess()
+                  : ::testing::AssertionFailure() << a << " vs " << b;
   }
   if (std::fabs(a - b) <= tol * std::max(std::fabs(b), floor)) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << a << " vs R " << b;
@@ -79,7 +80,9 @@ TEST(JudgeBounds, LaiTSequenceMatchesItsDefinitionInR) {
 TEST(JudgeBounds, BinomialQuantileBoundsMatchRPbinom) {
   for (const json& c : test::LoadFixture("judge_bounds.json")["binomial_quantile"]) {
     std::vector<double> bounds;
-    for (const json& b : c["bounds"]) bounds.push_back(test::ParseShown(b.get<std::string>() == "+Inf" ? "infinity" : b.get<std::string>()));
+    for (const json& b : c["bounds"])
+      bounds.push_back(
+          test::ParseShown(b.get<std::string>() == "+Inf" ? "infinity" : b.get<std::string>()));
     const std::vector<double> counts = c["counts"];
     const Interval i = BinomialQuantileBounds(bounds, counts, c["q"], c["alpha"]);
     EXPECT_EQ(i.low, OrInf(c["low"], -kInf)) << c.dump();

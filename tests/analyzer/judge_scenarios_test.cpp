@@ -86,7 +86,8 @@ TEST(JudgeScenarios, NanStepsAreSkippedAndReportedAndAMissingSeriesNeverPasses) 
   EXPECT_EQ(rate.data.canary_missing_steps, 3);
   EXPECT_EQ(rate.data.steps_used, 37);
   bool noted = false;
-  for (const std::string& n : rate.notes) noted = noted || n == "3 of 40 steps had no canary value and were skipped";
+  for (const std::string& n : rate.notes)
+    noted = noted || n == "3 of 40 steps had no canary value and were skipped";
   EXPECT_TRUE(noted);
   const MetricResult& p99 = Find(v, "latency-p99");
   EXPECT_EQ(p99.outcome, Outcome::kNodata);

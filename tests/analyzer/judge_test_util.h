@@ -84,7 +84,8 @@ inline MetricData RepeatRatio(const RatioStep& step, size_t n) {
   return RatioData(std::vector<RatioStep>(n, step));
 }
 
-inline MetricData SeriesData(const std::vector<double>& canary, const std::vector<double>& control) {
+inline MetricData SeriesData(const std::vector<double>& canary,
+                             const std::vector<double>& control) {
   MetricData d;
   d.step_seconds = 30;
   for (size_t i = 0; i < std::max(canary.size(), control.size()); ++i) {
@@ -148,9 +149,9 @@ inline ::testing::AssertionResult SentenceIsTrue(const Check& c) {
     return ::testing::AssertionFailure() << "confidence " << m[1] << " vs " << c.confidence;
   }
   if (!ShownMatches(m[3], c.low * scale) || !ShownMatches(m[4], c.high * scale)) {
-    return ::testing::AssertionFailure() << "interval " << m[3] << " to " << m[4] << " vs ["
-                                         << c.low * scale << ", " << c.high * scale
-                                         << "] in: " << s;
+    return ::testing::AssertionFailure()
+           << "interval " << m[3] << " to " << m[4] << " vs [" << c.low * scale << ", "
+           << c.high * scale << "] in: " << s;
   }
   const bool beyond = c.low > c.limit_high || c.high < c.limit_low;
   const bool inside = c.low >= c.limit_low && c.high <= c.limit_high;

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "analyzer/judge_format.h"
-#include "rules/kayenta_import.h"
 #include "judge_test_util.h"
+#include "rules/kayenta_import.h"
 
 namespace verdict::analyzer {
 namespace {
@@ -122,13 +122,13 @@ TEST(KayentaJudge, IdenticalOrSingleValuedSamplesPass) {
 
 TEST(KayentaJudge, ConstantButDifferentSamplesAreHighWithoutRandomNoise) {
   // Kayenta adds Gaussian noise here; Verdict uses the exact common difference.
-  const KayentaClassification a = ClassifyKayentaValues(std::vector<double>(10, 5.0),
-                                                        std::vector<double>(10, 3.0), {});
+  const KayentaClassification a =
+      ClassifyKayentaValues(std::vector<double>(10, 5.0), std::vector<double>(10, 3.0), {});
   EXPECT_EQ(a.label, "High");
   EXPECT_EQ(a.estimate, 2);
   EXPECT_EQ(a.ci_low, 2);
-  const KayentaClassification b = ClassifyKayentaValues(std::vector<double>(10, 5.0),
-                                                        std::vector<double>(10, 3.0), {});
+  const KayentaClassification b =
+      ClassifyKayentaValues(std::vector<double>(10, 5.0), std::vector<double>(10, 3.0), {});
   EXPECT_EQ(b.reason, a.reason);  // deterministic
 }
 
@@ -190,7 +190,9 @@ MetricResult Labelled(const std::string& name, const std::string& label,
   m.kayenta->classification = label;
   m.kayenta->kayenta_classification = label;
   m.kayenta->critical = critical_flag;
-  m.outcome = label == "Pass" ? Outcome::kPass : label == "Nodata" ? Outcome::kNodata : Outcome::kFail;
+  m.outcome = label == "Pass"     ? Outcome::kPass
+              : label == "Nodata" ? Outcome::kNodata
+                                  : Outcome::kFail;
   m.reason = label;
   return m;
 }
@@ -225,8 +227,8 @@ TEST(KayentaScoring, MarginalScoreIsInconclusiveAndNodataGroupsCountFull) {
 }
 
 TEST(KayentaScoring, ACriticalFailureScoresZeroAndFails) {
-  const Verdict v = CombineKayenta(KayentaConfig(), {Labelled("ok", "Pass", {"a"}),
-                                                     Labelled("bad", "High", {"a"}, true, true)});
+  const Verdict v = CombineKayenta(
+      KayentaConfig(), {Labelled("ok", "Pass", {"a"}), Labelled("bad", "High", {"a"}, true, true)});
   EXPECT_EQ(v.score, 0);
   EXPECT_EQ(v.verdict, Overall::kFail);
 }
@@ -255,8 +257,8 @@ TEST(KayentaScoring, ANonCriticalErrorCountsAgainstItsGroup) {
 }
 
 TEST(KayentaScoring, HalfTheMetricsWithoutDataIsInconclusiveNotAFailure) {
-  const Verdict v = CombineKayenta(KayentaConfig(), {Labelled("ok", "Pass", {"a"}),
-                                                     Labelled("nd", "Nodata", {"a"})});
+  const Verdict v = CombineKayenta(
+      KayentaConfig(), {Labelled("ok", "Pass", {"a"}), Labelled("nd", "Nodata", {"a"})});
   EXPECT_EQ(v.verdict, Overall::kInconclusive);
   EXPECT_NE(v.reasons.front().find("would fail the canary"), std::string::npos);
 }
@@ -271,22 +273,22 @@ TEST(KayentaScoring, MutedMetricsAreShownButNotScored) {
 }
 
 TEST(KayentaScoring, MetricsWithoutAGroupAreScoredInAnImplicitGroup) {
-  const Verdict v = CombineKayenta(KayentaConfig(), {Labelled("a", "Pass", {}),
-                                                     Labelled("b", "High", {})});
+  const Verdict v =
+      CombineKayenta(KayentaConfig(), {Labelled("a", "Pass", {}), Labelled("b", "High", {})});
   EXPECT_DOUBLE_EQ(v.score, 50);
 }
 
 TEST(KayentaScoring, ScoresAreRoundedToTwoDecimals) {
   // One group, 2 of 3 pass: 66.666... -> 66.67.
-  const Verdict v = CombineKayenta(KayentaConfig(), {Labelled("a", "Pass", {"g"}),
-                                                     Labelled("b", "Pass", {"g"}),
-                                                     Labelled("c", "High", {"g"})});
+  const Verdict v = CombineKayenta(
+      KayentaConfig(),
+      {Labelled("a", "Pass", {"g"}), Labelled("b", "Pass", {"g"}), Labelled("c", "High", {"g"})});
   EXPECT_DOUBLE_EQ(v.score, 66.67);
 }
 
 TEST(KayentaScoring, AnImportedKayentaConfigJudgesRecordedSeries) {
-  auto config = rules::LoadKayentaFile(std::string(VERDICT_SOURCE_DIR) +
-                                       "/examples/kayenta-config.json");
+  auto config =
+      rules::LoadKayentaFile(std::string(VERDICT_SOURCE_DIR) + "/examples/kayenta-config.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
   std::vector<StatusOr<MetricData>> data;
   for (const rules::MetricSpec& spec : config->metrics) {

@@ -62,9 +62,11 @@ TEST(ReplaySource, ErrorsNameTheFileAndTheJsonPath) {
             "rec.json: metrics.cpu.canary.values[1]: expected a number or null, got \"x\"");
   EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"cpu": {"canary": {"valeus": [1]}}}})"),
             "rec.json: metrics.cpu.canary.valeus: unknown field");
-  EXPECT_EQ(Error(R"({"metrics": {}})"), "rec.json: step_seconds: required: a positive whole number of seconds");
-  EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"e": {"canary": {"bad": [1], "total": [1, 2]}}}})"),
-            "rec.json: metrics.e.canary.total: has 2 steps, but other arrays of this metric have 1");
+  EXPECT_EQ(Error(R"({"metrics": {}})"),
+            "rec.json: step_seconds: required: a positive whole number of seconds");
+  EXPECT_EQ(
+      Error(R"({"step_seconds": 30, "metrics": {"e": {"canary": {"bad": [1], "total": [1, 2]}}}})"),
+      "rec.json: metrics.e.canary.total: has 2 steps, but other arrays of this metric have 1");
   EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"l": {"upper_bounds": [5, 1, "+Inf"]}}})"),
             "rec.json: metrics.l.upper_bounds[1]: bucket bounds must be numbers in strictly "
             "increasing order");
@@ -74,9 +76,10 @@ TEST(ReplaySource, ErrorsNameTheFileAndTheJsonPath) {
             "bound), got 3");
   EXPECT_EQ(Error(R"({"version": 2, "step_seconds": 30, "metrics": {}})"),
             "rec.json: version: unsupported version 2 (supported: 1)");
-  EXPECT_EQ(Error("{"), "rec.json: JSON syntax error: [json.exception.parse_error.101] parse "
-                        "error at line 1, column 2: syntax error while parsing object key - "
-                        "unexpected end of input; expected string literal");
+  EXPECT_EQ(Error("{"),
+            "rec.json: JSON syntax error: [json.exception.parse_error.101] parse "
+            "error at line 1, column 2: syntax error while parsing object key - "
+            "unexpected end of input; expected string literal");
 }
 
 TEST(ReplaySource, AMetricTheRecordingLacksIsNotFoundNamingTheRecordedOnes) {

@@ -21,11 +21,12 @@ TEST(VerdictJson, HasTheDocumentedTopLevelAndMetricKeys) {
   EXPECT_EQ(j["thresholds"]["pass"], 95);
   ASSERT_EQ(j["metrics"].size(), 4u);
   const nlohmann::json& m = j["metrics"][0];
-  for (const char* key : {"name", "kind", "mode", "outcome", "reason", "critical", "required",
-                          "weight", "groups", "alpha", "direction", "margin", "measure",
-                          "estimate", "interval", "confidence", "interval_type", "limits",
-                          "p_value", "null_hypothesis", "test", "canary", "control", "checks",
-                          "data", "notes"}) {
+  for (const char* key : {"name",       "kind",          "mode",    "outcome",  "reason",
+                          "critical",   "required",      "weight",  "groups",   "alpha",
+                          "direction",  "margin",        "measure", "estimate", "interval",
+                          "confidence", "interval_type", "limits",  "p_value",  "null_hypothesis",
+                          "test",       "canary",        "control", "checks",   "data",
+                          "notes"}) {
     EXPECT_TRUE(m.contains(key)) << key;
   }
   EXPECT_EQ(m["name"], "request-success-rate");
@@ -65,7 +66,8 @@ TEST(VerdictText, StartsWithTheVerdictAndExplainsEachMetric) {
                        0),
             0u)
       << text;
-  EXPECT_NE(text.find("FAIL  latency-p99  [latency]\n    " + v.metrics[1].reason), std::string::npos);
+  EXPECT_NE(text.find("FAIL  latency-p99  [latency]\n    " + v.metrics[1].reason),
+            std::string::npos);
 }
 
 }  // namespace

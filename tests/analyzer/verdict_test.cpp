@@ -26,9 +26,9 @@ MetricResult M(const std::string& name, Outcome outcome, bool critical = false,
 rules::Config Native() { return rules::Config{}; }  // sequential, thresholds 95 / 75
 
 TEST(Verdict, AnEarlyRolloutWithAllMetricsInconclusiveIsNotFailed) {
-  const Verdict v = CombineVerdict(Native(), {M("a", Outcome::kInconclusive, true),
-                                              M("b", Outcome::kInconclusive),
-                                              M("c", Outcome::kNodata)});
+  const Verdict v =
+      CombineVerdict(Native(), {M("a", Outcome::kInconclusive, true),
+                                M("b", Outcome::kInconclusive), M("c", Outcome::kNodata)});
   EXPECT_EQ(v.score, 100);
   EXPECT_EQ(v.verdict, Overall::kInconclusive);
   EXPECT_EQ(v.reasons.front(), "not decided yet: required metrics without a pass: a, b, c");
@@ -40,16 +40,16 @@ TEST(Verdict, PassNeedsEveryRequiredMetricToPass) {
   EXPECT_EQ(CombineVerdict(Native(), {M("a", Outcome::kPass), M("b", Outcome::kNodata)}).verdict,
             Overall::kInconclusive);
   // A metric that is not required does not block the pass while not failed.
-  const Verdict v = CombineVerdict(Native(), {M("a", Outcome::kPass),
-                                              M("b", Outcome::kInconclusive, false, false)});
+  const Verdict v = CombineVerdict(
+      Native(), {M("a", Outcome::kPass), M("b", Outcome::kInconclusive, false, false)});
   EXPECT_EQ(v.verdict, Overall::kPass);
   EXPECT_EQ(v.reasons.front(), "every required metric passed and the score 100 is at least 95");
 }
 
 TEST(Verdict, ACriticalFailureFailsWhateverTheScore) {
-  const Verdict v = CombineVerdict(Native(), {M("errors", Outcome::kFail, true),
-                                              M("b", Outcome::kPass), M("c", Outcome::kPass),
-                                              M("d", Outcome::kPass), M("e", Outcome::kPass)});
+  const Verdict v = CombineVerdict(
+      Native(), {M("errors", Outcome::kFail, true), M("b", Outcome::kPass), M("c", Outcome::kPass),
+                 M("d", Outcome::kPass), M("e", Outcome::kPass)});
   EXPECT_EQ(v.score, 80);
   EXPECT_EQ(v.verdict, Overall::kFail);
   EXPECT_EQ(v.reasons.front(), "a critical metric failed or could not be judged: errors");
@@ -57,8 +57,9 @@ TEST(Verdict, ACriticalFailureFailsWhateverTheScore) {
 }
 
 TEST(Verdict, ACriticalMetricThatErrorsFailsAndARequiredOneThatErrorsBlocksThePass) {
-  EXPECT_EQ(CombineVerdict(Native(), {M("a", Outcome::kError, true), M("b", Outcome::kPass)}).verdict,
-            Overall::kFail);
+  EXPECT_EQ(
+      CombineVerdict(Native(), {M("a", Outcome::kError, true), M("b", Outcome::kPass)}).verdict,
+      Overall::kFail);
   EXPECT_EQ(CombineVerdict(Native(), {M("a", Outcome::kError), M("b", Outcome::kPass)}).verdict,
             Overall::kInconclusive);
 }
@@ -69,8 +70,8 @@ TEST(Verdict, AScoreBelowTheMarginalThresholdFails) {
                                       M("b", Outcome::kPass, false, true, 3)})
                 .verdict,
             Overall::kInconclusive);
-  const Verdict v = CombineVerdict(Native(), {M("a", Outcome::kFail, false, false, 2),
-                                              M("b", Outcome::kPass, false, true, 2)});
+  const Verdict v = CombineVerdict(
+      Native(), {M("a", Outcome::kFail, false, false, 2), M("b", Outcome::kPass, false, true, 2)});
   EXPECT_EQ(v.score, 50);
   EXPECT_EQ(v.verdict, Overall::kFail);
   EXPECT_EQ(v.reasons.front(), "score 50 is below the marginal threshold 75 (failed: a)");
@@ -79,8 +80,8 @@ TEST(Verdict, AScoreBelowTheMarginalThresholdFails) {
 TEST(Verdict, ScoresCloseToAThresholdArePrintedApart) {
   rules::Config c = Native();
   c.thresholds.marginal = 66.67;
-  const Verdict v = CombineVerdict(c, {M("a", Outcome::kFail, false, false), M("b", Outcome::kPass),
-                                       M("c", Outcome::kPass)});
+  const Verdict v = CombineVerdict(
+      c, {M("a", Outcome::kFail, false, false), M("b", Outcome::kPass), M("c", Outcome::kPass)});
   EXPECT_EQ(v.verdict, Overall::kFail);  // 66.666... < 66.67
   EXPECT_EQ(v.reasons.front().rfind("score 66.6667 is below the marginal threshold 66.6700", 0), 0u)
       << v.reasons.front();
@@ -97,10 +98,10 @@ TEST(Verdict, GroupWeightsScoreLikeKayentaWithNotFailedMetrics) {
   c.group_weights = {{"errors", 50}};
   // errors: 1 of 2 not failed -> 50, weight 50; latency (no weight) takes the
   // remaining 50 and scores 100: 25 + 50 = 75.
-  const Verdict v = CombineVerdict(
-      c, {M("e1", Outcome::kFail, false, false, 1, {"errors"}),
-          M("e2", Outcome::kPass, false, true, 1, {"errors"}),
-          M("lat", Outcome::kInconclusive, false, false, 1, {"latency"})});
+  const Verdict v =
+      CombineVerdict(c, {M("e1", Outcome::kFail, false, false, 1, {"errors"}),
+                         M("e2", Outcome::kPass, false, true, 1, {"errors"}),
+                         M("lat", Outcome::kInconclusive, false, false, 1, {"latency"})});
   EXPECT_DOUBLE_EQ(v.score, 75);
   ASSERT_EQ(v.groups.size(), 2u);
 }

@@ -69,8 +69,9 @@ class JudgeCli : public ::testing::Test {
 
   // The istio preset on a recording.
   Result Istio(const std::string& data, bool json = false) {
-    std::vector<std::string> args = {"--preset", "istio", "--var", "namespace=shop", "--var",
-                                     "service=checkout", "--data", data};
+    std::vector<std::string> args = {"--preset",       "istio", "--var",
+                                     "namespace=shop", "--var", "service=checkout",
+                                     "--data",         data};
     if (json) args.push_back("--json");
     return Run(args);
   }
@@ -78,7 +79,9 @@ class JudgeCli : public ::testing::Test {
   std::string dir_;
 };
 
-size_t Lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t Lines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 TEST_F(JudgeCli, AHealthyRecordingPassesWithExitZeroAndAReport) {
   const Result r = Istio(Example("recorded-healthy.json"));
@@ -142,12 +145,14 @@ TEST_F(JudgeCli, UsageErrorsAreExitTwoWithOneLineEach) {
   };
   const std::vector<Case> cases = {
       {{"--data", data}, "give exactly one of --config FILE, --preset NAME or --kayenta FILE"},
-      {{"--preset", "istio"}, "give exactly one data source: --data RECORDED.json or --prometheus URL"},
+      {{"--preset", "istio"},
+       "give exactly one data source: --data RECORDED.json or --prometheus URL"},
       {{"--preset", "istio", "--data", data, "--start", "now-30m"},
        "--start, --end and --step apply to --prometheus only (a recording has its own steps)"},
       {{"--preset", "nope", "--data", data},
        "unknown preset \"nope\" (available: istio, flagger-istio)"},
-      {{"--preset", "istio", "--var", "service=checkout", "--data", data}, "{{ namespace }} has no value"},
+      {{"--preset", "istio", "--var", "service=checkout", "--data", data},
+       "{{ namespace }} has no value"},
       {{"--preset", "istio", "--var", "tagret=x", "--data", data}, "unknown variable \"tagret\""},
       {{"--preset", "istio", "--var", "namespace=a", "--var", "service=b", "--data",
         dir_ + "/missing.json"},
@@ -157,7 +162,8 @@ TEST_F(JudgeCli, UsageErrorsAreExitTwoWithOneLineEach) {
     const Result r = Run(c.args);
     EXPECT_EQ(r.exit_code, 2) << c.error << "\n" << r.err;
     EXPECT_EQ(r.out, "");
-    EXPECT_NE(r.err.find(c.error), std::string::npos) << "expected \"" << c.error << "\" in " << r.err;
+    EXPECT_NE(r.err.find(c.error), std::string::npos)
+        << "expected \"" << c.error << "\" in " << r.err;
     EXPECT_EQ(r.err.rfind("verdict judge: error: ", 0), 0u) << r.err;
   }
 }
