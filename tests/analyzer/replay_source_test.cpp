@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "judge_test_util.h"
@@ -131,6 +133,40 @@ TEST(ReplaySource, TheShippedExamplesLoadAndFitTheIstioPreset) {
       EXPECT_TRUE(Fetch(**source, spec).ok()) << name << " " << spec.name;
     }
   }
+}
+
+}  // namespace
+}  // namespace verdict::analyzer
+
+namespace verdict::analyzer {
+namespace {
+
+TEST(ReplaySource, TheExampleInDocsRecordedDataLoadsAndIsJudged) {
+  std::ifstream in(std::string(VERDICT_SOURCE_DIR) + "/docs/recorded-data.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  const size_t start = doc.find("```json\n");
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = doc.find("```", start + 8);
+  auto source = ReplaySource::FromJson(doc.substr(start + 8, end - start - 8), "recorded-data.md");
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  const rules::Config istio = test::Istio();
+  for (const rules::MetricSpec& spec : istio.metrics) {
+    if (spec.name == "latency-above-500ms") continue;  // not in the example
+    rules::RenderedMetric rendered;
+    auto d = (*source)->Fetch({&spec, &rendered}, (*source)->grid());
+    ASSERT_TRUE(d.ok()) << spec.name << ": " << d.status().message();
+    const MetricResult r = JudgeMetric(spec, *d);
+    EXPECT_NE(r.outcome, Outcome::kError) << spec.name << ": " << r.reason;
+  }
+  rules::MetricSpec cpu;
+  cpu.name = "cpu";
+  cpu.kind = rules::MetricKind::kSeries;
+  rules::RenderedMetric rendered;
+  auto d = (*source)->Fetch({&cpu, &rendered}, (*source)->grid());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->notes, std::vector<std::string>{"canary: one pod restarted at step 4"});
 }
 
 }  // namespace
