@@ -11,7 +11,7 @@
 //    quantile test (stats/quantile_test.h) at alpha/2: it rejects when the
 //    canary's quantile is provably above a bound u_i and the control's at or
 //    below u_j with u_i >= (1 + m) u_j (ratio) - or u_i - u_j >= m (absolute
-//    margin, ms). Fixed: exact binomial bounds at alpha/8 per one-sided bound.
+//    margin, ms). Fixed: exact binomial bounds at alpha/4 per one-sided bound.
 //    Bucket resolution only: two quantiles in one bucket are never told apart,
 //    so with Istio's coarse buckets this can fail a canary but never pass one.
 //  - Interpolated bounds (pass and fail): under linear interpolation within

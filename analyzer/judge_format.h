@@ -13,7 +13,7 @@
 namespace verdict::analyzer {
 
 // `significant` significant digits in plain notation: 0.031 -> "0.0310",
-// 6.2 -> "6.20", 1234.5 -> "1235" (values of 10^significant and more are
+// 6.2 -> "6.20", 1234.6 -> "1235" (values of 10^significant and more are
 // rounded to integers), 0 -> "0". Values below 1e-4 in magnitude use
 // scientific notation ("1.23e-05"). Non-finite: "infinity", "-infinity", "n/a".
 std::string FormatNumber(double value, int significant = 3);

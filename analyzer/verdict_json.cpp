@@ -169,13 +169,16 @@ std::string VerdictToText(const Verdict& v) {
         out += "    " + c.name + ": " + Upper(OutcomeName(c.outcome)) + ": " + c.reason + "\n";
       }
     }
+    std::string last_line;
     for (const Check& c : m.checks) {
       if (c.test.empty()) continue;
-      out += "    test: " + c.test;
+      std::string line = "    test: " + c.test;
       if (!std::isnan(c.p_value)) {
-        out += "; p = " + FormatNumber(c.p_value) + " (null: " + c.null_hypothesis + ")";
+        line += "; p = " + FormatNumber(c.p_value) + " (null: " + c.null_hypothesis + ")";
       }
-      out += "\n";
+      line += "\n";
+      if (line != last_line) out += line;  // checks of one kind share their test
+      last_line = line;
     }
     out += "    data: " + std::to_string(m.data.steps_used) + " of " +
            std::to_string(m.data.steps) + " steps used; canary " +

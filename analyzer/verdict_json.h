@@ -27,7 +27,7 @@
 //                  "control_values", "fixes"}                       (Kayenta mode)
 //    }]}
 // A side summary holds whichever of "events", "total", "rate", "samples",
-// "mean", "median", "last", "quantiles" ({"0.99": ms}) apply.
+// "mean", "median", "last", "quantiles_ms" ({"0.99": ms}) apply.
 #pragma once
 
 #include <string>
