@@ -18,9 +18,14 @@
 //     sides pass once high_c - 0 <= m (about log(sqrt(pi n)/alpha)/m
 //     requests), and a canary with errors against a control without any fails
 //     once low_c - high_b > m. Assumption: each side's requests are bad
-//     independently with a constant probability (the count e-process instead
-//     assumes a constant ratio); its p-value is the e-process's for "rate
-//     ratio <= 1" (by direction), reported but not deciding.
+//     independently with a constant probability. That fails when the error
+//     rate varies over time for both sides at once while the split moves
+//     (the canary then sees more or less of a shared burst than the control),
+//     so a fail also needs the count e-process - which conditions on each
+//     step's events and so allows for any shared time profile - to show the
+//     canary worse: its ratio sequence at the same alpha must exclude 1 on the
+//     degrading side. Requiring both can only lower the false-fail rate. The
+//     e-process's p-value ("rate ratio <= 1", by direction) is reported.
 // Fixed mode: Fisher's exact test (p-value for equal rates) with the exact
 // conditional rate-ratio interval (relative margin) or Newcombe's hybrid
 // score interval for the difference (absolute margin), at 1 - alpha.
@@ -155,6 +160,9 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
                                                : kNaN)
                         : c.canary.rate - c.control.rate;
   bool ever_fail = false;
+  // Absolute margins: a fail also needs the count e-process's ratio sequence
+  // to show the canary worse (see the file comment); empty when it does.
+  std::string not_confirmed;
   if (sequential) {
     c.interval = "confidence sequence";
     c.test = relative ? "count e-process (rate ratio, exposure = total events per step)"
@@ -194,6 +202,17 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
       }
       c.low = run_c.low - run_b.high;
       c.high = run_c.high - run_b.low;
+      const bool up = spec.direction != rules::Direction::kDecrease;
+      const bool down = spec.direction != rules::Direction::kIncrease;
+      const bool ratio_worse = (up && c.low > limits.high && r.ci_low > 1) ||
+                               (down && c.high < limits.low && r.ci_high < 1);
+      if (ever_fail && !ratio_worse) {
+        ever_fail = false;
+        not_confirmed = "; not failed yet: the rate ratio's " + FormatConfidence(c.confidence) +
+                        " CS (" + FormatNumber(r.ci_low) + " to " + FormatNumber(r.ci_high) +
+                        ") from the count e-process, which allows for load shared by both sides, "
+                        "does not show the canary worse";
+      }
     }
   } else {
     c.interval = "confidence interval";
@@ -216,15 +235,18 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
       c.high = ci.high;
     }
   }
-  const Evidence evidence = ever_fail ? Evidence::kFail : Decide(limits, c.low, c.high);
+  Evidence evidence = ever_fail ? Evidence::kFail : Decide(limits, c.low, c.high);
   c.outcome = ToOutcome(evidence);
+  if (!not_confirmed.empty() && evidence == Evidence::kFail) c.outcome = Outcome::kInconclusive;
   const std::string head = "canary " + rc.what + " " + FormatPercent(c.canary.rate) + " (" +
                            Of(ce, ct) + ") vs control " + FormatPercent(c.control.rate) + " (" +
                            Of(be, bt) + "): ";
-  c.reason = head + ComparisonClause(relative ? "ratio" : "difference", c.estimate, c.low, c.high,
-                                     c.confidence, sequential ? "CS" : "CI", limits, evidence,
-                                     spec.direction, spec.margin,
-                                     relative ? Units::kRatio : Units::kPoints);
+  c.reason =
+      head +
+      ComparisonClause(relative ? "ratio" : "difference", c.estimate, c.low, c.high, c.confidence,
+                       sequential ? "CS" : "CI", limits, evidence, spec.direction, spec.margin,
+                       relative ? Units::kRatio : Units::kPoints) +
+      (c.outcome == Outcome::kInconclusive ? not_confirmed : "");
   return c;
 }
 

@@ -69,6 +69,25 @@ TEST(ClassifyRatio, AMovingTrafficSplitIsHandledByPerStepExposures) {
   EXPECT_GT(r.checks[0].high, 1);
 }
 
+TEST(ClassifyRatio, AnAbsoluteMarginDoesNotFailASharedBurstWhileTheSplitMoves) {
+  // Both sides fail 0.2% of requests, then 20% during a burst at the end, when
+  // the canary has its largest share: the canary's pooled rate is higher
+  // (about 4.8% vs 4.0%), but at every step the two rates are equal.
+  std::vector<RatioStep> steps;
+  for (int i = 0; i < 20; ++i) {
+    const double share = 0.1 + 0.4 * i / 19.0, n = 100000, p = i >= 15 ? 0.2 : 0.002;
+    steps.push_back({std::round(share * n * p), std::round(share * n),
+                     std::round((1 - share) * n * p), std::round((1 - share) * n)});
+  }
+  const MetricResult r = JudgeMetric(Ratio("0.005"), test::RatioData(steps));
+  const Check& c = r.checks[0];
+  EXPECT_GT(c.estimate, 0.005);  // the pooled difference is beyond the margin
+  EXPECT_GT(c.low, 0.005);       // and so is the per-side bound
+  EXPECT_EQ(r.outcome, Outcome::kInconclusive) << r.reason;
+  EXPECT_NE(c.reason.find("not failed yet: the rate ratio's"), std::string::npos) << c.reason;
+  EXPECT_TRUE(test::SentenceIsTrue(c)) << c.reason;
+}
+
 TEST(ClassifyRatio, AbsoluteMarginPassesZeroErrorsOnBothSidesWithEnoughTraffic) {
   const MetricResult small = JudgeMetric(Ratio("0.005"), RepeatRatio({0, 20, 0, 200}, 10));
   EXPECT_EQ(small.outcome, Outcome::kInconclusive) << small.reason;  // 200 canary requests
