@@ -194,6 +194,12 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
     options.margin = relative ? spec.margin.value : 0;
     options.alpha = alpha / 2;
     auto test = stats::QuantileTest::Create(h.bounds, options);
+    if (!test.ok() && options.margin > 0) {
+      // A relative margin needs positive bounds in the test; its bounds are
+      // compared with the margin here anyway, so only its p-value changes.
+      options.margin = 0;
+      test = stats::QuantileTest::Create(h.bounds, options);
+    }
     if (!test.ok()) {
       c.outcome = Outcome::kError;
       c.reason = "the quantile test cannot run: " + test.status().message();
@@ -224,12 +230,20 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
     }
     c.p_value = test->Result().p_value;
     c.e_value = std::exp(test->Result().log_e_value);
-    c.null_hypothesis = std::string("canary ") + c.name + " " +
-                        (spec.direction == rules::Direction::kIncrease   ? "<="
-                         : spec.direction == rules::Direction::kDecrease ? ">="
-                                                                         : "=") +
-                        " " + FormatNumber(relative ? 1 + spec.margin.value : 1) +
-                        " x control (bucket test)";
+    const double m = options.margin;
+    switch (spec.direction) {
+      case rules::Direction::kIncrease:
+        c.null_hypothesis = "canary " + c.name + " <= " + FormatNumber(1 + m) + " x control's";
+        break;
+      case rules::Direction::kDecrease:
+        c.null_hypothesis = "canary " + c.name + " >= " + FormatNumber(1 - m) + " x control's";
+        break;
+      case rules::Direction::kEither:
+        c.null_hypothesis = "canary " + c.name + " within " + FormatNumber(1 - m) + " to " +
+                            FormatNumber(1 + m) + " x control's";
+        break;
+    }
+    c.null_hypothesis += " (bucket test)";
   } else {
     c.test = "exact binomial bounds per bucket bound and interpolated Wilson bounds";
     canary_bounds = BinomialQuantileBounds(h.bounds, h.canary_sum, q, alpha / 4);
