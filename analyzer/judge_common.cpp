@@ -102,7 +102,7 @@ std::string Unsigned(double value, Units units) {
     case Units::kRatio:
       return FormatShort(value);
     case Units::kPoints:
-      return FormatShort(value * 100) + " points";
+      return FormatShort(value * 100) + (value * 100 == 1 ? " point" : " points");
     case Units::kMs:
       return FormatShort(value) + " ms";
     case Units::kPlain:
