@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer/scenario.h"
-#include "tests/server/sequential_cli_util.h"
+#include "tests/server/cli_test_util.h"
 
 namespace verdict::cli {
 namespace {
