@@ -10,8 +10,8 @@
 //
 // The model, per rollout:
 //  - Traffic split: the canary's weight moves through `share_stages`
-//    (10, 20, 30, 40, 50%), equal-length stages over the steps (the last stage
-//    takes the remainder), as Flagger's stepWeight does.
+//    (10, 20, 30, 40, 50%) in stages as equal as the step count allows
+//    (ShareAtStep), as Flagger's stepWeight does.
 //  - Load: total requests per second follow a diurnal-looking curve,
 //    log rps = log min + (log max - log min)(1 - cos(2 pi (t0 + t) / day)) / 2,
 //    between `min_rps` and `max_rps` (10 and 1000) over a day, with t0 uniform
@@ -116,7 +116,8 @@ struct Rollout {
 };
 
 // The canary's weight at 0-based step `step` of `steps`: stage
-// min(S - 1, floor(step * S / steps)) of the S share stages.
+// min(S - 1, floor(step * S / steps)) of the S share stages (with fewer steps
+// than stages, some stages are skipped; the first is always used).
 double ShareAtStep(const RolloutConfig& config, int step);
 
 // Simulates one rollout. Errors: kInvalidArgument from ValidateRolloutConfig.

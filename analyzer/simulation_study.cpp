@@ -68,7 +68,9 @@ Interval WilsonInterval(int64_t successes, int64_t trials, double confidence) {
   const double z2 = z * z;
   const double center = (p + z2 / (2 * n)) / (1 + z2 / n);
   const double half = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
+  // At k = 0 (k = n) the lower (upper) end is exactly 0 (1); rounding aside.
+  return {successes == 0 ? 0.0 : std::max(0.0, center - half),
+          successes == trials ? 1.0 : std::min(1.0, center + half)};
 }
 
 std::vector<MethodSummary> Summarize(const std::vector<RunOutcome>& outcomes,

@@ -140,6 +140,7 @@ nlohmann::json ConfigJson(const sim::StudyOptions& o) {
             {"fluctuation_sd", c.latency_fluctuation_sd}}},
           {"buckets_ms", nlohmann::json::array()},
           {"quantile", o.methods.quantile},
+          {"slo_ms", o.methods.slo_ms},
           {"concentration", o.methods.concentration},
           {"kayenta_confidence", o.methods.kayenta_confidence},
           {"kayenta_tolerance", o.methods.kayenta_tolerance}};
