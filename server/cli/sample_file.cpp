@@ -1,63 +1,90 @@
 #include "server/cli/sample_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
+#include <memory>
 
 namespace verdict::cli {
 namespace {
 
 bool IsSeparator(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == ';'; }
 
-// strtod accepts hex floats and "nan(...)"; we accept only what a person would write.
-bool ParseNumber(const std::string& token, double* out) {
-  if (token.empty()) return false;
-  const char* begin = token.c_str();
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(begin, &end);
-  if (end != begin + token.size()) return false;
-  if (token.find("0x") != std::string::npos || token.find("0X") != std::string::npos) return false;
-  *out = v;  // ERANGE overflow gives +-HUGE_VAL, which is +-inf: acceptable.
-  return true;
+// Parses one whole token. std::from_chars does the common case fast (general
+// format: decimal or scientific, "inf"/"infinity"/"nan" in any case, never hex);
+// a leading '+' and out-of-range magnitudes go through strtod, which turns
+// overflow into +-inf (accepted) and underflow into 0 or a subnormal.
+bool ParseNumber(const char* begin, const char* end, double* out) {
+  if (begin == end) return false;
+  const char* digits = begin;
+  if (*begin == '+') {
+    ++digits;
+    if (digits == end || *digits == '-' || *digits == '+') return false;
+  }
+  auto [ptr, ec] = std::from_chars(digits, end, *out);
+  if (ptr != end) return false;
+  if (ec == std::errc()) return true;
+  if (ec != std::errc::result_out_of_range) return false;
+  const std::string token(begin, end);
+  char* stop = nullptr;
+  *out = std::strtod(token.c_str(), &stop);
+  return stop == token.c_str() + token.size();
+}
+
+std::string Shorten(const char* begin, const char* end) {
+  constexpr size_t kMax = 40;
+  const size_t n = static_cast<size_t>(end - begin);
+  return n <= kMax ? std::string(begin, end) : std::string(begin, kMax) + "...";
 }
 
 }  // namespace
 
 StatusOr<std::vector<double>> ParseSample(const std::string& text, const std::string& name) {
   std::vector<double> values;
-  std::istringstream in(text);
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    size_t first = line.find_first_not_of(" \t\r");
-    if (first != std::string::npos && line[first] == '#') continue;
-    size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && IsSeparator(line[i])) ++i;
-      size_t j = i;
-      while (j < line.size() && !IsSeparator(line[j])) ++j;
-      if (j > i) {
-        std::string token = line.substr(i, j - i);
-        double v = 0;
-        if (!ParseNumber(token, &v)) {
-          return InvalidArgumentError(name + ":" + std::to_string(line_no) + ": '" + token +
-                                      "' is not a number");
-        }
-        if (std::isnan(v)) {
-          return InvalidArgumentError(name + ":" + std::to_string(line_no) +
-                                      ": NaN is not allowed in a sample");
-        }
-        values.push_back(v);
-      }
-      i = j;
+  values.reserve(text.size() / 6 + 1);  // typical latency files use ~6-8 bytes per number
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  int line_no = 1;
+  bool line_blank_so_far = true;  // only spaces, tabs and CRs seen on this line
+  while (p < end) {
+    const char c = *p;
+    if (c == '\n') {
+      ++line_no;
+      line_blank_so_far = true;
+      ++p;
+      continue;
     }
+    if (IsSeparator(c)) {
+      if (c != ' ' && c != '\t' && c != '\r') line_blank_so_far = false;
+      ++p;
+      continue;
+    }
+    if (c == '#' && line_blank_so_far) {  // a comment line
+      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+      p = nl ? static_cast<const char*>(nl) : end;
+      continue;
+    }
+    line_blank_so_far = false;
+    const char* token_end = p;
+    while (token_end < end && *token_end != '\n' && !IsSeparator(*token_end)) ++token_end;
+    double v = 0;
+    if (!ParseNumber(p, token_end, &v)) {
+      return InvalidArgumentError(name + ":" + std::to_string(line_no) + ": '" +
+                                  Shorten(p, token_end) + "' is not a number");
+    }
+    if (std::isnan(v)) {
+      return InvalidArgumentError(name + ":" + std::to_string(line_no) +
+                                  ": NaN is not allowed in a sample");
+    }
+    values.push_back(v);
+    p = token_end;
   }
   if (values.empty()) return InvalidArgumentError(name + ": the sample is empty");
   return values;
@@ -68,9 +95,24 @@ StatusOr<std::vector<double>> ReadSampleFile(const std::string& path) {
     std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     return ParseSample(text, "<stdin>");
   }
-  std::ifstream f(path, std::ios::binary);
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) return InvalidArgumentError(path + ": cannot open file: " + std::strerror(errno));
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  struct stat st {};
+  std::string text;
+  if (fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode)) {
+    text.resize(static_cast<size_t>(st.st_size));
+  }
+  if (S_ISDIR(st.st_mode)) return InvalidArgumentError(path + ": cannot read file: is a directory");
+  // Read the announced size in one call, then whatever else is there (the file
+  // may grow, or be a pipe with no size).
+  size_t got = text.empty() ? 0 : std::fread(text.data(), 1, text.size(), f.get());
+  text.resize(got);
+  char buf[1 << 16];
+  size_t r;
+  while ((r = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, r);
+  if (std::ferror(f.get())) {
+    return InvalidArgumentError(path + ": cannot read file: " + std::strerror(errno));
+  }
   return ParseSample(text, path);
 }
 

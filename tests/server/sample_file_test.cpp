@@ -1,8 +1,8 @@
 #include "server/cli/sample_file.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace verdict::cli {
 namespace {
@@ -50,6 +50,38 @@ TEST(SampleFile, MissingFileIsNamed) {
 TEST(SampleFile, HexIsNotANumberHere) {
   auto v = ParseSample("0x10", "h.txt");
   ASSERT_FALSE(v.ok());
+}
+
+TEST(SampleFile, AcceptsPlusSignCrLfAndOutOfRangeMagnitudes) {
+  auto v = ParseSample("+1.5\r\n2;3\r\n1e400 -1e400 1e-400\r\n", "x.txt");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_EQ(v->size(), 6u);
+  EXPECT_EQ((*v)[0], 1.5);
+  EXPECT_EQ((*v)[2], 3);
+  EXPECT_TRUE(std::isinf((*v)[3]) && (*v)[3] > 0);  // overflow is +-inf, as strtod
+  EXPECT_TRUE(std::isinf((*v)[4]) && (*v)[4] < 0);
+  EXPECT_EQ((*v)[5], 0.0);
+}
+
+TEST(SampleFile, TrailingGarbageAndDoubleSignsAreNotNumbers) {
+  EXPECT_EQ(ParseSample("1\n1.5ms", "u.txt").status().message(),
+            "u.txt:2: '1.5ms' is not a number");
+  EXPECT_FALSE(ParseSample("+-3", "u.txt").ok());
+  EXPECT_FALSE(ParseSample("+", "u.txt").ok());
+}
+
+TEST(SampleFile, LongBadTokenIsShortenedInTheMessage) {
+  auto v = ParseSample(std::string(100, 'z'), "long.txt");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(), "long.txt:1: '" + std::string(40, 'z') + "...' is not a number");
+}
+
+TEST(SampleFile, NanSpelledAnyWayIsRejected) {
+  for (const char* text : {"NaN", "nan", "-nan", "NAN"}) {
+    EXPECT_EQ(ParseSample(text, "n.txt").status().message(),
+              "n.txt:1: NaN is not allowed in a sample")
+        << text;
+  }
 }
 
 }  // namespace
