@@ -124,7 +124,7 @@ std::string NullTable(const StudyResults& r, std::size_t scenario, ReportFormat 
                              "(median look of the false alarm), {} runs per K",
                              r.plan.null_runs),
                  format) +
-         (format == ReportFormat::kMarkdown ? "\n" : "") + Render(t, format);
+         Render(t, format);
 }
 
 std::string PowerTable(const StudyResults& r, const std::vector<std::size_t>& scenarios,
@@ -155,22 +155,23 @@ std::string PowerTable(const StudyResults& r, const std::vector<std::size_t>& sc
   return Heading(fmt::format("Regressions: power (median look of detection), {} runs per K",
                              r.plan.power_runs),
                  format) +
-         (format == ReportFormat::kMarkdown ? "\n" : "") + Render(t, format);
+         Render(t, format);
 }
 
+// `rounding`: half a unit of the published values' last decimal.
 std::string CheckTable(const std::vector<CheckRow>& rows, const std::string& title,
-                       const std::string& parameter, ReportFormat format) {
+                       const std::string& parameter, double rounding, ReportFormat format) {
   Table t;
-  t.header = {parameter, "simulated", "95% interval", "published", "published inside"};
+  t.header = {parameter, "simulated", "95% interval", "published", "published within interval"};
   for (const CheckRow& row : rows) {
-    const bool inside = row.published >= row.ci.low - 5e-4 && row.published <= row.ci.high + 5e-4;
+    const bool inside =
+        row.published >= row.ci.low - rounding && row.published <= row.ci.high + rounding;
     t.rows.push_back({fmt::format("{:g}", row.parameter), fmt::format("{:.4f}", row.rate),
                       fmt::format("[{:.4f}, {:.4f}]", row.ci.low, row.ci.high),
                       std::isnan(row.published) ? "-" : fmt::format("{:.3f}", row.published),
                       std::isnan(row.published) ? "-" : (inside ? "yes" : "no")});
   }
-  return Heading(title, format) + (format == ReportFormat::kMarkdown ? "\n" : "") +
-         Render(t, format);
+  return Heading(title, format) + Render(t, format);
 }
 
 }  // namespace
@@ -196,7 +197,7 @@ std::string RenderReport(const StudyResults& r, ReportFormat format) {
                       fmt::format("Peeking check: two-sided z test at alpha = .05 on iid normal "
                                   "data, repeated at each of K looks ({} runs)",
                                   r.peeking.front().runs),
-                      "looks K", format) +
+                      "looks K", 0.0005, format) +
            gap;
   }
   if (!r.autocorrelation.empty()) {
@@ -204,7 +205,7 @@ std::string RenderReport(const StudyResults& r, ReportFormat format) {
                       fmt::format("Autocorrelation check: two-sided Mann-Whitney at alpha = .05 "
                                   "on two AR(1) series of 30 points ({} runs)",
                                   r.autocorrelation.front().runs),
-                      "phi", format) +
+                      "phi", 0.005, format) +
            gap;
   }
   while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {

@@ -16,6 +16,7 @@
 #include "analyzer/simulation_runner.h"
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
+#include "stats/quantile_test.h"
 
 namespace verdict::cli {
 namespace {
@@ -34,6 +35,11 @@ struct SimulateArgs {
   double alpha = 0.05;
   int64_t peeking_runs = 100000;
   int64_t autocorrelation_runs = 10000;
+  double min_rps = 10;
+  double max_rps = 1000;
+  double error_fluctuation = 0.3;
+  double latency_fluctuation = 0.1;
+  double slo_ms = 500;
   bool json = false;
   bool markdown = false;
   bool quiet = false;
@@ -48,10 +54,11 @@ many looks) and how fast each catches a real regression.
 A run is one rollout of K steps of 30 s, one look per step: the canary's
 weight moves 10 -> 20 -> 30 -> 40 -> 50% in equal stages; the load follows a
 diurnal curve between 10 and 1000 requests/s (random time of day, per-step
-noise); requests are Poisson; the control's error rate is 1% (with a shared
-step-to-step fluctuation); latency is a heavy-tailed lognormal mixture whose
-median varies per rollout, binned into Istio's default buckets
-(0.5 ms ... 3600000 ms, +Inf), with a shared load-dependent slowdown.
+noise; --min-rps, --max-rps); requests are Poisson; the control's error rate
+is 1% with a step-to-step fluctuation shared by both sides (log-AR(1),
+--error-fluctuation); latency is a heavy-tailed lognormal mixture whose median
+varies per rollout, binned into Istio's default buckets (0.5 ms ... 3600000
+ms, +Inf), with a shared load-dependent slowdown (--latency-fluctuation).
 
 Scenarios (--scenario; default all):
   h0           healthy canary (every method's false-alarm rate)
@@ -70,6 +77,8 @@ Methods (all one-sided, "the canary is worse", at --alpha, at every look):
                       rates: 98% two-sided interval (normal approximation),
                       High when its lower end > 0.25 x |estimate|
   quantile_test       Verdict: bucket quantile test for p99
+  slo_share           Verdict: count e-process on the share of requests
+                      slower than --slo (500 ms)
   mann_whitney_p99    Mann-Whitney on per-step histogram_quantile(0.99)
   kayenta_p99         Kayenta's rule on the per-step p99
 
@@ -250,11 +259,19 @@ int RunSimulate(const SimulateArgs& a) {
   if (a.threads < 1 || a.threads > 256) {
     return ReportError(kCommand, fmt::format("--threads: {} must be in [1, 256]", a.threads));
   }
+  if (auto bound = stats::FindBucketBound(sim::IstioDurationBucketsMs(), a.slo_ms); !bound.ok()) {
+    return ReportError(kCommand, "--slo: " + bound.status().message());
+  }
   auto scenarios = ParseScenarios(a.scenarios);
   if (!scenarios.ok()) return ReportError(kCommand, scenarios.status().message());
   sim::StudyPlan plan;
   plan.options.seed = a.seed;
   plan.options.methods.alpha = a.alpha;
+  plan.options.methods.slo_ms = a.slo_ms;
+  plan.options.rollout.min_rps = a.min_rps;
+  plan.options.rollout.max_rps = a.max_rps;
+  plan.options.rollout.error_fluctuation_sd = a.error_fluctuation;
+  plan.options.rollout.latency_fluctuation_sd = a.latency_fluctuation;
   plan.scenarios = *scenarios;
   plan.looks = a.looks;
   plan.null_runs = a.runs;
@@ -320,6 +337,19 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--autocorrelation-runs", args->autocorrelation_runs,
                   "Runs of the AR(1) Mann-Whitney check; 0 skips it")
+      ->capture_default_str();
+  cmd->add_option("--min-rps", args->min_rps, "Night-time load, requests/s (both sides)")
+      ->capture_default_str();
+  cmd->add_option("--max-rps", args->max_rps, "Peak load, requests/s (both sides)")
+      ->capture_default_str();
+  cmd->add_option("--error-fluctuation", args->error_fluctuation,
+                  "Sd of the shared log error-rate fluctuation (0 = constant 1%)")
+      ->capture_default_str();
+  cmd->add_option("--latency-fluctuation", args->latency_fluctuation,
+                  "Sd of the shared log latency slowdown (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--slo", args->slo_ms,
+                  "Bound (ms) of the slow-request share test; a finite Istio bucket bound")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON instead of tables");
   cmd->add_flag("--markdown", args->markdown, "Print Markdown tables (for docs/sequential.md)");
