@@ -177,7 +177,7 @@ std::string CheckTable(const std::vector<CheckRow>& rows, const std::string& tit
 }  // namespace
 
 std::string FormatRateWithInterval(double rate, const Interval& ci) {
-  return fmt::format("{:.3f} [{:.3f}, {:.3f}]", rate, ci.low, ci.high);
+  return fmt::format("{:.4f} [{:.4f}, {:.4f}]", rate, ci.low, ci.high);
 }
 
 std::string RenderReport(const StudyResults& r, ReportFormat format) {

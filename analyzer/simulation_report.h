@@ -20,7 +20,7 @@ enum class ReportFormat { kText, kMarkdown };
 
 std::string RenderReport(const StudyResults& results, ReportFormat format);
 
-// "0.012 [0.010, 0.014]": a rate with its interval, 3 decimals.
+// "0.0123 [0.0105, 0.0144]": a rate with its interval, 4 decimals.
 std::string FormatRateWithInterval(double rate, const Interval& ci);
 
 }  // namespace verdict::analyzer::sim
