@@ -17,15 +17,16 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 double Phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 Status OutOfRange(const char* field, double value, const char* range) {
-  return InvalidArgumentError(fmt::format("{} = {} is out of range (must be {})", field, value,
-                                          range));
+  return InvalidArgumentError(
+      fmt::format("{} = {} is out of range (must be {})", field, value, range));
 }
 
 // A mean-one-in-log AR(1) path: x_0 ~ N(0, sd^2), x_t = phi x_{t-1} +
 // sqrt(1 - phi^2) sd Z_t (stationary with sd `sd`).
 class Ar1 {
  public:
-  Ar1(double sd, double phi, SimRng& rng) : sd_(sd), phi_(phi), x_(sd > 0 ? sd * rng.Normal() : 0) {}
+  Ar1(double sd, double phi, SimRng& rng)
+      : sd_(sd), phi_(phi), x_(sd > 0 ? sd * rng.Normal() : 0) {}
   double value() const { return x_; }
   void Advance(SimRng& rng) {
     if (sd_ > 0) x_ = phi_ * x_ + std::sqrt(1 - phi_ * phi_) * sd_ * rng.Normal();
@@ -69,9 +70,9 @@ void CellProbabilities(const LatencyModel& model, double scale, std::vector<doub
 }  // namespace
 
 const std::vector<double>& IstioDurationBucketsMs() {
-  static const std::vector<double> bounds = {0.5,    1,      5,       10,      25,    50,   100,
-                                             250,    500,    1000,    2500,    5000,  10000, 30000,
-                                             60000,  300000, 600000,  1800000, 3600000, kInf};
+  static const std::vector<double> bounds = {0.5,   1,      5,      10,      25,      50,    100,
+                                             250,   500,    1000,   2500,    5000,    10000, 30000,
+                                             60000, 300000, 600000, 1800000, 3600000, kInf};
   return bounds;
 }
 
@@ -183,14 +184,16 @@ StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng) {
     step.share = ShareAtStep(config, t);
     const double time = rollout.start_time_of_day + (t + 0.5) * config.step_seconds;
     const double phase = 0.5 * (1 - std::cos(2 * kPi * time / config.day_seconds));
-    const double noise = noise_sd > 0 ? std::exp(noise_sd * rng.Normal() - 0.5 * noise_sd * noise_sd)
-                                      : 1.0;
+    const double noise =
+        noise_sd > 0 ? std::exp(noise_sd * rng.Normal() - 0.5 * noise_sd * noise_sd) : 1.0;
     step.rps = std::exp(log_min + (log_max - log_min) * phase) * noise;
     const double requests = step.rps * config.step_seconds;
     // exp(x - sd^2/2) has mean one for x ~ N(0, sd^2).
-    step.control_error_rate = std::min(
-        1.0, config.control_error_rate * std::exp(error_factor.value() - 0.5 * error_sd * error_sd));
-    const double canary_error_rate = std::min(1.0, step.control_error_rate * config.error_rate_ratio);
+    step.control_error_rate =
+        std::min(1.0, config.control_error_rate *
+                          std::exp(error_factor.value() - 0.5 * error_sd * error_sd));
+    const double canary_error_rate =
+        std::min(1.0, step.control_error_rate * config.error_rate_ratio);
     step.latency_scale = std::exp(latency_factor.value());
     CellProbabilities(model, step.latency_scale, &control_cells);
     CellProbabilities(model, step.latency_scale * config.canary_latency_factor, &canary_cells);

@@ -56,11 +56,11 @@ const std::vector<double>& IstioDurationBucketsMs();
 // median `median_ms * tail_median_factor` and log-sd `tail_sigma` (slow
 // requests: cache misses, retries, GC pauses).
 struct LatencyModel {
-  double median_ms = 40;            // > 0
-  double sigma = 0.5;               // > 0
-  double tail_weight = 0.03;        // in [0, 1)
-  double tail_median_factor = 6;    // > 0
-  double tail_sigma = 0.8;          // > 0
+  double median_ms = 40;          // > 0
+  double sigma = 0.5;             // > 0
+  double tail_weight = 0.03;      // in [0, 1)
+  double tail_median_factor = 6;  // > 0
+  double tail_sigma = 0.8;        // > 0
 };
 
 // P(latency <= ms) under the model with every latency multiplied by `scale`.
@@ -70,15 +70,15 @@ double LatencyCdf(const LatencyModel& model, double ms, double scale = 1);
 double LatencyQuantile(const LatencyModel& model, double p, double scale = 1);
 
 struct RolloutConfig {
-  int steps = 30;             // looks, >= 1
-  double step_seconds = 30;   // > 0
+  int steps = 30;                                                // looks, >= 1
+  double step_seconds = 30;                                      // > 0
   std::vector<double> share_stages = {0.1, 0.2, 0.3, 0.4, 0.5};  // canary weights in (0, 1)
-  double min_rps = 10;        // > 0: the night-time load (both sides together)
-  double max_rps = 1000;      // >= min_rps: the peak load
-  double day_seconds = 86400;  // > 0: period of the load curve
-  double load_noise_sd = 0.2;  // >= 0: per-step lognormal noise on the load
-  double control_error_rate = 0.01;  // in [0, 1]
-  double error_rate_ratio = 1;       // >= 0: canary rate / control rate (1 = healthy)
+  double min_rps = 10;                // > 0: the night-time load (both sides together)
+  double max_rps = 1000;              // >= min_rps: the peak load
+  double day_seconds = 86400;         // > 0: period of the load curve
+  double load_noise_sd = 0.2;         // >= 0: per-step lognormal noise on the load
+  double control_error_rate = 0.01;   // in [0, 1]
+  double error_rate_ratio = 1;        // >= 0: canary rate / control rate (1 = healthy)
   double error_fluctuation_sd = 0.3;  // >= 0: sd of the shared log error-rate factor
   double fluctuation_phi = 0.7;       // in [0, 1): step-to-step autocorrelation of both factors
   LatencyModel latency;
@@ -109,9 +109,9 @@ struct RolloutStep {
 };
 
 struct Rollout {
-  uint64_t seed = 0;              // the SimRng's seed
-  double start_time_of_day = 0;   // t0 in seconds
-  double latency_median_ms = 0;   // this rollout's body median (control, before fluctuation)
+  uint64_t seed = 0;             // the SimRng's seed
+  double start_time_of_day = 0;  // t0 in seconds
+  double latency_median_ms = 0;  // this rollout's body median (control, before fluctuation)
   std::vector<RolloutStep> steps;
 };
 

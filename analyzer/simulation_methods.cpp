@@ -46,7 +46,7 @@ class SeriesComparison {
   StatusOr<bool> KayentaHigh() const { return KayentaClassifiesHigh(canary_, control_, options_); }
 
  private:
-  const MethodOptions& options_;
+  MethodOptions options_;  // a copy: small, and safe to move
   std::vector<double> canary_, control_;
 };
 
@@ -100,8 +100,8 @@ class ErrorMethods {
     series_.Append(Rate(s.canary.errors, s.canary.requests),
                    Rate(s.control.errors, s.control.requests));
     if (!Rejected(*out, Method::kCountEProcess)) {
-      VERDICT_RETURN_IF_ERROR(process_.Add(
-          {s.canary.errors, s.canary.requests, s.control.errors, s.control.requests}));
+      VERDICT_RETURN_IF_ERROR(
+          process_.Add({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests}));
       if (process_.Result().p_value <= options_.alpha) Mark(out, Method::kCountEProcess, look);
     }
     const bool traffic = canary_requests_ > 0 && control_requests_ > 0;
@@ -120,12 +120,11 @@ class ErrorMethods {
     return SeriesLook(series_, Method::kMannWhitneyRates, Method::kKayentaRates, look, out);
   }
 
-
  private:
   ErrorMethods(const MethodOptions& o, stats::CountEProcess p)
       : options_(o), process_(std::move(p)), series_(o) {}
 
-  const MethodOptions& options_;
+  MethodOptions options_;  // a copy: small, and safe to move
   stats::CountEProcess process_;
   SeriesComparison series_;
   int64_t canary_errors_ = 0, canary_requests_ = 0, control_errors_ = 0, control_requests_ = 0;
@@ -175,7 +174,7 @@ class LatencyMethods {
                  stats::CountEProcess slo)
       : options_(o), test_(std::move(t)), slo_bound_(slo_bound), slo_(std::move(slo)), series_(o) {}
 
-  const MethodOptions& options_;
+  MethodOptions options_;  // a copy: small, and safe to move
   stats::QuantileTest test_;
   std::size_t slo_bound_;
   stats::CountEProcess slo_;
@@ -264,12 +263,12 @@ StatusOr<RunOutcome> EvaluateRollout(const Rollout& rollout, const MethodOptions
     const RolloutStep& step = rollout.steps[t];
     const auto look = static_cast<int32_t>(t + 1);
     if (errors) {
-      VERDICT_RETURN_IF_ERROR(error_methods->Look(step, look, &out).WithContext(
-          fmt::format("step {}", look)));
+      VERDICT_RETURN_IF_ERROR(
+          error_methods->Look(step, look, &out).WithContext(fmt::format("step {}", look)));
     }
     if (latency) {
-      VERDICT_RETURN_IF_ERROR(latency_methods->Look(step, look, &out)
-                                  .WithContext(fmt::format("step {}", look)));
+      VERDICT_RETURN_IF_ERROR(
+          latency_methods->Look(step, look, &out).WithContext(fmt::format("step {}", look)));
     }
     if (AllRejected(out, errors, latency)) break;
   }

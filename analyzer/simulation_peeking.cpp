@@ -94,9 +94,8 @@ StatusOr<std::vector<CheckRow>> RunPeekingCheck(const std::vector<int>& looks, i
   return rows;
 }
 
-StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double>& phis,
-                                                        int points, int64_t runs, double alpha,
-                                                        uint64_t seed) {
+StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double>& phis, int points,
+                                                        int64_t runs, double alpha, uint64_t seed) {
   VERDICT_RETURN_IF_ERROR(CheckCommon(runs, alpha));
   if (points < 2) return InvalidArgumentError(fmt::format("points = {} must be >= 2", points));
   std::vector<CheckRow> rows;
@@ -111,8 +110,8 @@ StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double
     int64_t rejected = 0;
     for (int64_t r = 0; r < runs; ++r) {
       // The run's stream is keyed by phi itself (in thousandths), not its position.
-      SimRng rng(RunSeed(seed, kAutocorrelationStream, static_cast<uint64_t>(std::lround(phi * 1000)),
-                         static_cast<uint64_t>(r)));
+      SimRng rng(RunSeed(seed, kAutocorrelationStream,
+                         static_cast<uint64_t>(std::lround(phi * 1000)), static_cast<uint64_t>(r)));
       Ar1Series(phi, rng, &x);
       Ar1Series(phi, rng, &y);
       auto result = stats::MannWhitney(x, y, o);

@@ -54,8 +54,7 @@ StatusOr<std::vector<CheckRow>> RunPeekingCheck(const std::vector<int>& looks, i
 
 // For each phi in `phis` (in [0, 1)), the share of `runs` runs in which the
 // Mann-Whitney test of two AR(1) series of `points` values rejected.
-StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double>& phis,
-                                                        int points, int64_t runs, double alpha,
-                                                        uint64_t seed);
+StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double>& phis, int points,
+                                                        int64_t runs, double alpha, uint64_t seed);
 
 }  // namespace verdict::analyzer::sim

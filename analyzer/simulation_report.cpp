@@ -81,7 +81,8 @@ std::string Settings(const StudyResults& r) {
   const StudyOptions& o = r.plan.options;
   const RolloutConfig& c = o.rollout;
   std::string stages;
-  for (double w : c.share_stages) stages += (stages.empty() ? "" : "/") + fmt::format("{:g}", 100 * w);
+  for (double w : c.share_stages)
+    stages += (stages.empty() ? "" : "/") + fmt::format("{:g}", 100 * w);
   const double p99 = LatencyQuantile(c.latency, 0.99);
   return fmt::format(
       "Seed {}. Each run is one rollout of K steps of {:g} s (one look per step): canary weight "

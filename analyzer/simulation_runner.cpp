@@ -80,8 +80,8 @@ class Work {
   std::atomic<std::size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::mutex mu_;
-  int64_t done_ = 0;               // guarded by mu_
-  std::optional<Status> error_;    // guarded by mu_
+  int64_t done_ = 0;             // guarded by mu_
+  std::optional<Status> error_;  // guarded by mu_
 };
 
 // Runs worker() on `threads` threads (the caller's included); falls back to

@@ -24,10 +24,10 @@ struct StudyPlan {
   StudyOptions options;
   std::vector<std::size_t> scenarios;  // indices into Scenarios()
   std::vector<int> looks = {10, 50, 100};
-  int64_t null_runs = 10000;    // runs of the H0 scenario per K (>= 1)
-  int64_t power_runs = 2000;    // runs of each regression scenario per K (>= 1)
-  int64_t peeking_runs = 100000;          // 0 skips the peeking check
-  int64_t autocorrelation_runs = 10000;   // 0 skips the AR(1) Mann-Whitney check
+  int64_t null_runs = 10000;             // runs of the H0 scenario per K (>= 1)
+  int64_t power_runs = 2000;             // runs of each regression scenario per K (>= 1)
+  int64_t peeking_runs = 100000;         // 0 skips the peeking check
+  int64_t autocorrelation_runs = 10000;  // 0 skips the AR(1) Mann-Whitney check
 };
 
 struct ScenarioResult {

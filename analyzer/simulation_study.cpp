@@ -12,8 +12,12 @@ namespace verdict::analyzer::sim {
 const std::vector<Scenario>& Scenarios() {
   using F = MetricFamily;
   static const std::vector<Scenario> scenarios = {
-      {"h0", "healthy canary: same error rate and latency as the control", 1, 1,
-       {F::kErrors, F::kLatency}, true},
+      {"h0",
+       "healthy canary: same error rate and latency as the control",
+       1,
+       1,
+       {F::kErrors, F::kLatency},
+       true},
       {"errors-1.5x", "canary error rate 1.5x the control's (1.5%)", 1.5, 1, {F::kErrors}, false},
       {"errors-2x", "canary error rate 2x the control's (2%)", 2, 1, {F::kErrors}, false},
       {"errors-5x", "canary error rate 5x the control's (5%)", 5, 1, {F::kErrors}, false},
@@ -47,15 +51,15 @@ StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenar
     return InvalidArgumentError(fmt::format("scenario index {} is out of range", scenario));
   }
   if (looks < 1) return InvalidArgumentError(fmt::format("looks = {} must be >= 1", looks));
-  SimRng rng(RunSeed(options.seed, scenario, static_cast<uint64_t>(looks),
-                     static_cast<uint64_t>(run)));
+  SimRng rng(
+      RunSeed(options.seed, scenario, static_cast<uint64_t>(looks), static_cast<uint64_t>(run)));
   auto rollout = SimulateRollout(ScenarioRollout(options, scenario, looks), rng);
   if (!rollout.ok()) return rollout.status();
   auto outcome = EvaluateRollout(*rollout, options.methods, Scenarios()[scenario].families);
   if (!outcome.ok()) {
-    return outcome.status().WithContext(
-        fmt::format("scenario {} looks {} run {} (seed {})", Scenarios()[scenario].name, looks,
-                    run, rng.seed()));
+    return outcome.status().WithContext(fmt::format("scenario {} looks {} run {} (seed {})",
+                                                    Scenarios()[scenario].name, looks, run,
+                                                    rng.seed()));
   }
   return outcome;
 }

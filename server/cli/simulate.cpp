@@ -248,14 +248,16 @@ sim::ProgressFn Progress(bool quiet) {
     *last = now;
     const double elapsed = std::chrono::duration<double>(now - *start).count();
     const double left = done > 0 ? elapsed * static_cast<double>(total - done) / done : 0;
-    std::cerr << fmt::format("verdict simulate: {}/{} runs ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s "
-                             "left\n",
-                             done, total, 100.0 * done / total, elapsed, left);
+    std::cerr << fmt::format(
+        "verdict simulate: {}/{} runs ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s "
+        "left\n",
+        done, total, 100.0 * done / total, elapsed, left);
   };
 }
 
 int RunSimulate(const SimulateArgs& a) {
-  if (a.json && a.markdown) return ReportError(kCommand, "--json and --markdown exclude each other");
+  if (a.json && a.markdown)
+    return ReportError(kCommand, "--json and --markdown exclude each other");
   if (a.threads < 1 || a.threads > 256) {
     return ReportError(kCommand, fmt::format("--threads: {} must be in [1, 256]", a.threads));
   }
@@ -296,8 +298,8 @@ int RunSimulate(const SimulateArgs& a) {
   if (a.json) {
     std::cout << ResultsJson(*results, held).dump(2) << "\n";
   } else {
-    std::cout << sim::RenderReport(*results, a.markdown ? sim::ReportFormat::kMarkdown
-                                                        : sim::ReportFormat::kText);
+    std::cout << sim::RenderReport(
+        *results, a.markdown ? sim::ReportFormat::kMarkdown : sim::ReportFormat::kText);
   }
   for (const std::string& b : broken) {
     std::cerr << "verdict simulate: false-alarm rate above alpha: " << b << "\n";
@@ -354,9 +356,8 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
   cmd->add_flag("--json", args->json, "Print JSON instead of tables");
   cmd->add_flag("--markdown", args->markdown, "Print Markdown tables (for docs/sequential.md)");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
-  cmd->callback([&run, args] {
-    run = [args] { return RunGuarded([args] { return RunSimulate(*args); }); };
-  });
+  cmd->callback(
+      [&run, args] { run = [args] { return RunGuarded([args] { return RunSimulate(*args); }); }; });
 }
 
 }  // namespace verdict::cli

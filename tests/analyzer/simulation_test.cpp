@@ -10,6 +10,8 @@
 // tail), so the ~150 comparisons below all pass by chance with probability
 // > 99.9%. The seeds are fixed, so the outcome is deterministic anyway; the
 // bound says a failure means a broken simulator, not an unlucky seed.
+#include "analyzer/simulation.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/simulation.h"
 #include "analyzer/simulation_methods.h"
 #include "analyzer/simulation_peeking.h"
 #include "analyzer/simulation_random.h"
@@ -365,7 +366,8 @@ TEST(SimulateRun, VerdictHoldsAlphaOnHealthyCanariesAndCatchesFiveTimesTheErrors
   std::vector<RunOutcome> healthy, bad;
   for (int r = 0; r < 200; ++r) healthy.push_back(*SimulateRun(o, *FindScenario("h0"), 10, r));
   for (int r = 0; r < 50; ++r) bad.push_back(*SimulateRun(o, *FindScenario("errors-5x"), 10, r));
-  for (const MethodSummary& s : Summarize(healthy, {MetricFamily::kErrors, MetricFamily::kLatency})) {
+  for (const MethodSummary& s :
+       Summarize(healthy, {MetricFamily::kErrors, MetricFamily::kLatency})) {
     if (Info(s.method).anytime_valid) {
       EXPECT_LE(s.rejected, 24) << Info(s.method).key;
     }

@@ -14,10 +14,15 @@ namespace verdict::cli::testing {
 namespace {
 
 std::vector<std::string> SmallStudy(const std::string& threads) {
-  return {"simulate",       "--runs",          "20",     "--power-runs", "10", "--looks",
-          "5,10",           "--peeking-runs",  "2000",   "--autocorrelation-runs",
-          "100",            "--seed",          "7",      "--threads",    threads,
-          "--json",         "--quiet"};
+  return {"simulate", "--runs",
+          "20",       "--power-runs",
+          "10",       "--looks",
+          "5,10",     "--peeking-runs",
+          "2000",     "--autocorrelation-runs",
+          "100",      "--seed",
+          "7",        "--threads",
+          threads,    "--json",
+          "--quiet"};
 }
 
 TEST(SimulateCli, SmallStudyPrintsJsonWithEveryKeyAndExitsZero) {
@@ -80,9 +85,9 @@ TEST(SimulateCli, TablesAndProgressGoToStdoutAndStderr) {
 TEST(SimulateCli, HelpExplainsScenariosMethodsAndExitCodes) {
   const CliRun r = RunVerdict({"simulate", "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* text : {"--runs", "--looks", "--seed", "--scenario", "--threads", "--json",
-                           "errors-1.5x", "p99+50%", "count_eprocess", "kayenta_rates",
-                           "Exit code", ".193"}) {
+  for (const char* text :
+       {"--runs", "--looks", "--seed", "--scenario", "--threads", "--json", "errors-1.5x",
+        "p99+50%", "count_eprocess", "kayenta_rates", "Exit code", ".193"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text;
   }
 }
