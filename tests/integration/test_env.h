@@ -13,9 +13,45 @@
 #include "analyzer/clock.h"
 #include "analyzer/increments.h"
 #include "analyzer/prometheus_client.h"
-#include "tests/integration/scenario.h"
+#include "analyzer/scenario.h"
 
 namespace verdict::integration {
+
+using analyzer::GenerateScenario;
+using analyzer::Scenario;
+using analyzer::ScenarioEndBefore;
+using analyzer::ScenarioSpec;
+using analyzer::SideTruth;
+using analyzer::ToOpenMetrics;
+using analyzer::ToVictoriaMetricsImport;
+
+// A generated scenario; a spec the generator refuses is a bug in the test.
+inline Scenario MustGenerate(const ScenarioSpec& spec) {
+  auto sc = GenerateScenario(spec);
+  if (!sc.ok()) {
+    ADD_FAILURE() << sc.status().ToString();
+    return Scenario{};
+  }
+  return std::move(*sc);
+}
+
+// Matchers of one version of "api" in "prod" as the istio preset writes them
+// (reporter="destination").
+inline std::string SideMatchers(const std::string& version) {
+  return "reporter=\"destination\",destination_workload_namespace=\"prod\","
+         "destination_service_name=\"api\",destination_version=\"" +
+         version + "\"";
+}
+inline std::string RequestsSelector(const std::string& version, bool bad_only) {
+  return "istio_requests_total{" + SideMatchers(version) +
+         (bad_only ? ",response_code=~\"5..\"" : "") + "}";
+}
+inline std::string BucketSelector(const std::string& version) {
+  return "istio_request_duration_milliseconds_bucket{" + SideMatchers(version) + "}";
+}
+inline std::string GaugeSelector(const std::string& version) {
+  return "scenario_inflight_requests{destination_version=\"" + version + "\"}";
+}
 
 // The full scenario (3 v1 pods, 2 v2 pods + a restart + a pod joining
 // mid-window, distractors), 30 min at 15 s, ending a few hours before now.
@@ -24,7 +60,7 @@ inline const Scenario& FullScenario() {
   static const Scenario* scenario = [] {
     ScenarioSpec spec;
     spec.end_unix = ScenarioEndBefore(analyzer::RealClock::Default()->NowUnixSeconds());
-    return new Scenario(GenerateScenario(spec));
+    return new Scenario(MustGenerate(spec));
   }();
   return *scenario;
 }
@@ -41,7 +77,7 @@ inline Scenario SmallScenario() {
   spec.v2_join = false;
   spec.distractors = false;
   spec.upper_bounds = {50, 100, std::numeric_limits<double>::infinity()};
-  return GenerateScenario(spec);
+  return MustGenerate(spec);
 }
 
 // A client on `url` whose backoff waits go to `clock` (no real sleeping).

@@ -1,4 +1,4 @@
-#include "tests/integration/scenario.h"
+#include "analyzer/scenario.h"
 
 #include <fmt/format.h>
 
@@ -6,13 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <stdexcept>
 
-namespace verdict::integration {
+namespace verdict::analyzer {
 namespace {
-
-using analyzer::Labels;
-using analyzer::Series;
 
 constexpr const char* kRequests = "istio_requests_total";
 constexpr const char* kBuckets = "istio_request_duration_milliseconds_bucket";
@@ -22,8 +18,8 @@ struct Pod {
   std::string name, workload, namespace_, service, version;
   int64_t start_unix = 0;
   int64_t restart_after_unix = 0;  // 0: never
-  double error_rate = 0, median_ms = 0;
-  bool judged = false;  // api in prod: counted in the truth
+  double error_rate = 0, median_ms = 0, traffic_factor = 1;
+  bool judged = false;  // the service in its namespace: counted in the truth
 };
 
 struct CodeState {
@@ -44,21 +40,60 @@ Labels BaseLabels(const Pod& pod, const std::string& reporter, const std::string
 
 std::string FormatLe(double b) { return std::isinf(b) ? "+Inf" : fmt::format("{}", b); }
 
+Status CheckSpec(const ScenarioSpec& s) {
+  auto bad = [](const std::string& field, const std::string& why) {
+    return InvalidArgumentError("scenario " + field + ": " + why);
+  };
+  if (s.step_seconds <= 0) return bad("step_seconds", "must be > 0");
+  if (s.scrape_seconds <= 0 || s.step_seconds % s.scrape_seconds != 0) {
+    return bad("scrape_seconds", "must be > 0 and divide step_seconds");
+  }
+  if (s.window_seconds <= 0 || s.window_seconds % s.step_seconds != 0) {
+    return bad("window_seconds", "must be a positive whole number of steps");
+  }
+  if (s.end_unix % s.step_seconds != 0) return bad("end_unix", "must be a multiple of the step");
+  if (s.warmup_seconds < 0) return bad("warmup_seconds", "must be >= 0");
+  if (s.namespace_name.empty() || s.service.empty()) {
+    return bad("namespace_name/service", "must not be empty");
+  }
+  if (s.upper_bounds.empty()) return bad("upper_bounds", "must not be empty");
+  for (size_t b = 1; b < s.upper_bounds.size(); ++b) {
+    if (!(s.upper_bounds[b] > s.upper_bounds[b - 1])) {
+      return bad("upper_bounds", "must be strictly increasing");
+    }
+  }
+  if (s.v1_pods < 0 || s.v2_pods < 0) return bad("v1_pods/v2_pods", "must be >= 0");
+  for (double r : {s.v1_error_rate, s.v2_error_rate, s.client_error_rate}) {
+    if (!(r >= 0 && r <= 1)) return bad("error rates", "must be in [0, 1]");
+  }
+  if (std::max(s.v1_error_rate, s.v2_error_rate) + s.client_error_rate > 1) {
+    return bad("client_error_rate", "plus a 5xx rate exceeds 1");
+  }
+  if (!(s.v1_median_ms > 0 && s.v2_median_ms > 0)) return bad("median_ms", "must be > 0");
+  if (!(s.latency_sigma >= 0)) return bad("latency_sigma", "must be >= 0");
+  if (s.min_requests < 0 || s.max_requests < s.min_requests) {
+    return bad("min_requests/max_requests", "need 0 <= min <= max");
+  }
+  if (!(s.v2_traffic_factor >= 0) || std::isinf(s.v2_traffic_factor)) {
+    return bad("v2_traffic_factor", "must be a finite number >= 0");
+  }
+  return Status::Ok();
+}
+
 class Generator {
  public:
   explicit Generator(const ScenarioSpec& spec) : spec_(spec), rng_(spec.seed) {}
 
-  Scenario Run() {
+  StatusOr<Scenario> Run() {
     Scenario sc;
     sc.spec = spec_;
     const int64_t step = spec_.step_seconds;
-    if (spec_.end_unix % step != 0 || spec_.window_seconds % step != 0) {
-      throw std::logic_error("scenario end and window must be whole steps");
-    }
-    sc.grid = analyzer::StepGrid{spec_.end_unix - spec_.window_seconds, step,
-                                 static_cast<size_t>(spec_.window_seconds / step)};
-    sc.restart_after_unix = spec_.v2_restart ? sc.grid.start_unix + 12 * step : 0;
-    sc.join_unix = spec_.v2_join ? sc.grid.start_unix + 15 * step + 5 : 0;
+    sc.grid = StepGrid{spec_.end_unix - spec_.window_seconds, step,
+                       static_cast<size_t>(spec_.window_seconds / step)};
+    sc.restart_after_unix = spec_.v2_restart && spec_.v2_pods >= 2 && sc.grid.steps > 12
+                                ? sc.grid.start_unix + 12 * step
+                                : 0;
+    sc.join_unix = spec_.v2_join && sc.grid.steps > 15 ? sc.grid.start_unix + 15 * step + 5 : 0;
     const size_t nb = spec_.upper_bounds.size();
     for (const char* v : {"v1", "v2"}) {
       SideTruth& t = sc.truth[v];
@@ -84,18 +119,22 @@ class Generator {
         Emit(pod, state[p], t, &sc);
       }
       for (const char* v : {"v1", "v2"}) {
-        Append(&sc, {{"__name__", kGauge}, {"destination_version", v}}, t, inflight[v]);
+        Append(&sc,
+               {{"__name__", kGauge},
+                {"destination_version", v},
+                {"destination_workload_namespace", spec_.namespace_name}},
+               "", t, inflight[v]);
         if (s >= 0 && t == sc.grid.End(static_cast<size_t>(s))) {
           sc.gauge[v][static_cast<size_t>(s)] = inflight[v];
         }
       }
     }
-    CheckResetsAreVisible(sc, pods);
+    if (spec_.require_visible_reset) VERDICT_RETURN_IF_ERROR(CheckResetsAreVisible(sc, pods));
     return sc;
   }
 
  private:
-  static long StepOf(const analyzer::StepGrid& g, int64_t t) {
+  static long StepOf(const StepGrid& g, int64_t t) {
     if (t <= g.start_unix || t > g.end_unix()) return -1;
     return static_cast<long>((t - g.start_unix - 1) / g.step_seconds);
   }
@@ -103,56 +142,73 @@ class Generator {
   std::vector<Pod> MakePods(const Scenario& sc) const {
     const int64_t warm = sc.grid.start_unix - spec_.warmup_seconds;
     std::vector<Pod> pods;
-    auto add = [&](std::string name, std::string service, std::string ns, std::string version,
-                   double err, double median, bool judged) {
+    auto add = [&](std::string name, std::string workload, std::string service, std::string ns,
+                   std::string version, double err, double median, bool judged) {
       Pod p;
       p.name = std::move(name);
+      p.workload = std::move(workload);
       p.service = std::move(service);
       p.namespace_ = std::move(ns);
       p.version = std::move(version);
-      p.workload = p.service + "-" + p.version;
       p.start_unix = warm;
       p.error_rate = err;
       p.median_ms = median;
+      p.traffic_factor = judged && p.version == "v2" ? spec_.v2_traffic_factor : 1.0;
       p.judged = judged;
       pods.push_back(p);
     };
-    for (int i = 0; i < spec_.v1_pods; ++i) {
-      add(fmt::format("api-v1-{}", i), "api", "prod", "v1", spec_.v1_error_rate, spec_.v1_median_ms,
-          true);
+    const ScenarioSpec& s = sc.spec;
+    for (int i = 0; i < s.v1_pods; ++i) {
+      add(fmt::format("{}-{}", s.v1_workload, i), s.v1_workload, s.service, s.namespace_name, "v1",
+          s.v1_error_rate, s.v1_median_ms, true);
     }
-    for (int i = 0; i < spec_.v2_pods; ++i) {
-      add(fmt::format("api-v2-{}", i), "api", "prod", "v2", spec_.v2_error_rate, spec_.v2_median_ms,
-          true);
+    for (int i = 0; i < s.v2_pods; ++i) {
+      add(fmt::format("{}-{}", s.v2_workload, i), s.v2_workload, s.service, s.namespace_name, "v2",
+          s.v2_error_rate, s.v2_median_ms, true);
     }
-    if (spec_.v2_restart && spec_.v2_pods >= 2)
-      pods.back().restart_after_unix = sc.restart_after_unix;
-    if (spec_.v2_join) {
-      add("api-v2-join", "api", "prod", "v2", spec_.v2_error_rate, spec_.v2_median_ms, true);
+    if (sc.restart_after_unix != 0) pods.back().restart_after_unix = sc.restart_after_unix;
+    if (sc.join_unix != 0) {
+      add(s.v2_workload + "-join", s.v2_workload, s.service, s.namespace_name, "v2",
+          s.v2_error_rate, s.v2_median_ms, true);
       pods.back().start_unix = sc.join_unix;
     }
-    if (spec_.distractors) {
-      add("web-v1-0", "web", "prod", "v1", 0.2, 400, false);
-      add("web-v2-0", "web", "prod", "v2", 0.2, 400, false);
-      add("api-v2-staging", "api", "staging", "v2", 0.5, 900, false);
+    if (s.distractors) {
+      // Another service in the namespace, and the service in another namespace
+      // (named after this one, so scenarios in different namespaces can share
+      // an engine without colliding).
+      const std::string other = s.service == "web" ? "web2" : "web";
+      const std::string other_ns = s.namespace_name + "-staging";
+      add(other + "-v1-0", other + "-v1", other, s.namespace_name, "v1", 0.2, 400, false);
+      add(other + "-v2-0", other + "-v2", other, s.namespace_name, "v2", 0.2, 400, false);
+      add(s.v2_workload + "-staging", s.v2_workload, s.service, other_ns, "v2", 0.5, 900, false);
     }
     return pods;
+  }
+
+  int RequestCount(const Pod& pod) {
+    std::uniform_int_distribution<int> count(spec_.min_requests, spec_.max_requests);
+    const int n = count(rng_);
+    if (pod.traffic_factor == 1.0) return n;
+    // Stochastic rounding keeps the expected load exact at small factors.
+    const double x = n * pod.traffic_factor;
+    const double whole = std::floor(x);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    return static_cast<int>(whole) + (x > whole && unit(rng_) < x - whole ? 1 : 0);
   }
 
   // One scrape interval of traffic for `pod`; returns the number of requests.
   double Scrape(const Pod& pod, std::map<std::string, CodeState>* state, long step,
                 SideTruth* truth) {
-    std::uniform_int_distribution<int> count(spec_.min_requests, spec_.max_requests);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     std::normal_distribution<double> normal(0.0, 1.0);
-    const int n = count(rng_);
+    const int n = RequestCount(pod);
     const size_t nb = spec_.upper_bounds.size();
     for (int r = 0; r < n; ++r) {
       const double u = unit(rng_);
       const std::string code = u < pod.error_rate                             ? "503"
                                : u < pod.error_rate + spec_.client_error_rate ? "404"
                                                                               : "200";
-      const double ms = pod.median_ms * std::exp(0.6 * normal(rng_));
+      const double ms = pod.median_ms * std::exp(spec_.latency_sigma * normal(rng_));
       CodeState& cs = (*state)[code];
       cs.buckets.resize(nb, 0);
       cs.requests += 1;
@@ -173,35 +229,38 @@ class Generator {
 
   void Emit(const Pod& pod, const std::map<std::string, CodeState>& state, int64_t t,
             Scenario* sc) {
+    const std::string judged = pod.judged ? pod.version : "";
     for (const auto& [code, cs] : state) {
       Labels l = BaseLabels(pod, "destination", code);
       l["__name__"] = kRequests;
-      Append(sc, l, t, cs.requests);
+      Append(sc, l, judged, t, cs.requests);
       if (spec_.distractors) {
         Labels src = BaseLabels(pod, "source", code);
         src["__name__"] = kRequests;
-        Append(sc, src, t, cs.requests);
+        Append(sc, src, "", t, cs.requests);
       }
       Labels b = BaseLabels(pod, "destination", code);
       b["__name__"] = kBuckets;
       for (size_t k = 0; k < spec_.upper_bounds.size(); ++k) {
         b["le"] = FormatLe(spec_.upper_bounds[k]);
-        Append(sc, b, t, cs.buckets[k]);
+        Append(sc, b, judged, t, cs.buckets[k]);
       }
     }
   }
 
-  void Append(Scenario* sc, const Labels& labels, int64_t t, double value) {
+  void Append(Scenario* sc, const Labels& labels, const std::string& version, int64_t t,
+              double value) {
     auto [it, inserted] = index_.emplace(labels, sc->series.size());
     if (inserted) {
       sc->series.push_back(Series{labels, {}});
-      sc->created_unix[labels] = t;
+      sc->series_version.push_back(version);
+      sc->created_unix.push_back(t);
     }
     sc->series[it->second].samples.push_back({t * 1000, value});
   }
 
   // The restarted pod's counters must visibly drop at both resolutions.
-  void CheckResetsAreVisible(const Scenario& sc, const std::vector<Pod>& pods) const {
+  Status CheckResetsAreVisible(const Scenario& sc, const std::vector<Pod>& pods) const {
     for (const Pod& pod : pods) {
       if (pod.restart_after_unix == 0) continue;
       for (const Series& s : sc.series) {
@@ -222,14 +281,16 @@ class Generator {
               if (y.t_ms <= seen_at * 1000) value_there = y.value;
             }
             if (before >= 0 && !(value_there < before)) {
-              throw std::logic_error("scenario seed hides the counter reset of " +
-                                     analyzer::FormatLabels(s.labels));
+              return FailedPreconditionError(
+                  fmt::format("scenario seed {} hides the counter reset of {}; choose another seed",
+                              spec_.seed, FormatLabels(s.labels)));
             }
             break;
           }
         }
       }
     }
+    return Status::Ok();
   }
 
   const ScenarioSpec spec_;
@@ -237,9 +298,33 @@ class Generator {
   std::map<Labels, size_t> index_;
 };
 
+// OpenMetrics label value escaping: backslash, double quote, newline.
+std::string EscapeLabelValue(const std::string& v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
-Scenario GenerateScenario(const ScenarioSpec& spec) { return Generator(spec).Run(); }
+StatusOr<Scenario> GenerateScenario(const ScenarioSpec& spec) {
+  ScenarioSpec s = spec;
+  if (s.v1_workload.empty()) s.v1_workload = s.service + "-v1";
+  if (s.v2_workload.empty()) s.v2_workload = s.service + "-v2";
+  if (!s.upper_bounds.empty() && !std::isinf(s.upper_bounds.back())) {
+    s.upper_bounds.push_back(std::numeric_limits<double>::infinity());
+  }
+  VERDICT_RETURN_IF_ERROR(CheckSpec(s));
+  return Generator(s).Run();
+}
 
 int64_t ScenarioEndBefore(int64_t now_unix) { return now_unix / 3600 * 3600 - 3 * 3600; }
 
@@ -248,14 +333,11 @@ SideTruth Scenario::FirstSampleShare(const std::string& version, int64_t res) co
   share.total.assign(grid.steps, 0);
   share.bad.assign(grid.steps, 0);
   share.buckets.assign(grid.steps, std::vector<double>(spec.upper_bounds.size(), 0));
-  for (const Series& s : series) {
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (series_version[i] != version) continue;
+    const Series& s = series[i];
     const Labels& l = s.labels;
-    auto get = [&](const char* k) { return l.count(k) ? l.at(k) : std::string(); };
-    if (get("reporter") != "destination" || get("destination_service_name") != "api" ||
-        get("destination_workload_namespace") != "prod" || get("destination_version") != version) {
-      continue;
-    }
-    const int64_t created = created_unix.at(l);
+    const int64_t created = created_unix[i];
     if (created <= grid.start_unix || created > grid.end_unix()) continue;
     const int64_t seen_at = (created + res - 1) / res * res;
     if (seen_at > grid.end_unix()) continue;
@@ -264,16 +346,22 @@ SideTruth Scenario::FirstSampleShare(const std::string& version, int64_t res) co
       if (x.t_ms <= seen_at * 1000) value = x.value;
     }
     const size_t step = static_cast<size_t>((seen_at - grid.start_unix - 1) / grid.step_seconds);
-    if (get("__name__") == kRequests) {
+    if (l.at("__name__") == kRequests) {
       share.total[step] += value;
-      if (get("response_code")[0] == '5') share.bad[step] += value;
+      if (l.at("response_code")[0] == '5') share.bad[step] += value;
     } else {
       for (size_t b = 0; b < spec.upper_bounds.size(); ++b) {
-        if (FormatLe(spec.upper_bounds[b]) == get("le")) share.buckets[step][b] += value;
+        if (FormatLe(spec.upper_bounds[b]) == l.at("le")) share.buckets[step][b] += value;
       }
     }
   }
   return share;
+}
+
+size_t Scenario::SampleCount() const {
+  size_t n = 0;
+  for (const Series& s : series) n += s.samples.size();
+  return n;
 }
 
 std::string ToOpenMetrics(const Scenario& scenario) {
@@ -283,7 +371,7 @@ std::string ToOpenMetrics(const Scenario& scenario) {
     bool first = true;
     for (const auto& [k, v] : s.labels) {
       if (k == "__name__") continue;
-      head += fmt::format("{}{}=\"{}\"", first ? "" : ",", k, v);
+      head += fmt::format("{}{}=\"{}\"", first ? "" : ",", k, EscapeLabelValue(v));
       first = false;
     }
     head += "} ";
@@ -306,26 +394,4 @@ std::string ToVictoriaMetricsImport(const Scenario& scenario) {
   return out;
 }
 
-namespace {
-std::string SideMatchers(const std::string& version) {
-  return fmt::format(
-      "reporter=\"destination\",destination_workload_namespace=\"prod\","
-      "destination_service_name=\"api\",destination_version=\"{}\"",
-      version);
-}
-}  // namespace
-
-std::string RequestsSelector(const std::string& version, bool bad_only) {
-  return fmt::format("{}{{{}{}}}", kRequests, SideMatchers(version),
-                     bad_only ? ",response_code=~\"5..\"" : "");
-}
-
-std::string BucketSelector(const std::string& version) {
-  return fmt::format("{}{{{}}}", kBuckets, SideMatchers(version));
-}
-
-std::string GaugeSelector(const std::string& version) {
-  return fmt::format("{}{{destination_version=\"{}\"}}", kGauge, version);
-}
-
-}  // namespace verdict::integration
+}  // namespace verdict::analyzer

@@ -1,0 +1,173 @@
+// The scenario generator (analyzer/scenario.h): truth agrees with the series
+// it writes, named scenarios say what they are, specs are validated, and the
+// OpenMetrics text is what promtool expects. Real engines read these scenarios
+// in tests/integration.
+#include "analyzer/scenario.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+#include <set>
+
+namespace verdict::analyzer {
+namespace {
+
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+
+constexpr int64_t kEnd = 1795651200;  // 2026-11-26T00:00:00Z, a whole hour
+
+double Sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+Scenario Named(const std::string& name) {
+  auto spec = NamedScenarioSpec(name);
+  EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+  spec->end_unix = kEnd;
+  auto sc = GenerateScenario(*spec);
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return std::move(*sc);
+}
+
+// The judged requests of `version` in the window, read back from the series'
+// last values minus their values at the window start (no restart: only for
+// specs without v2_restart, where counters never drop).
+double WindowIncrease(const Scenario& sc, const std::string& version, bool bad_only) {
+  double total = 0;
+  for (size_t i = 0; i < sc.series.size(); ++i) {
+    const Series& s = sc.series[i];
+    if (sc.series_version[i] != version || s.labels.at("__name__") != "istio_requests_total") {
+      continue;
+    }
+    if (bad_only && s.labels.at("response_code")[0] != '5') continue;
+    double at_start = 0, last = 0;
+    for (const Sample& x : s.samples) {
+      if (x.t_ms <= sc.grid.start_unix * 1000) at_start = x.value;
+      last = x.value;
+    }
+    total += last - at_start;
+  }
+  return total;
+}
+
+TEST(Scenario, TruthEqualsTheCountersWritten) {
+  ScenarioSpec spec;
+  spec.end_unix = kEnd;
+  spec.v2_restart = false;
+  auto sc = GenerateScenario(spec);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  for (const char* v : {"v1", "v2"}) {
+    EXPECT_EQ(Sum(sc->truth.at(v).total), WindowIncrease(*sc, v, false)) << v;
+    EXPECT_EQ(Sum(sc->truth.at(v).bad), WindowIncrease(*sc, v, true)) << v;
+    EXPECT_GT(Sum(sc->truth.at(v).total), 1000) << v;
+  }
+  EXPECT_EQ(sc->grid.start_unix, kEnd - 1800);
+  EXPECT_EQ(sc->grid.steps, 30u);
+  EXPECT_NE(sc->join_unix, 0);
+}
+
+TEST(Scenario, SameSeedSameSeriesOtherSeedOtherSeries) {
+  ScenarioSpec spec;
+  spec.end_unix = kEnd;
+  auto a = GenerateScenario(spec), b = GenerateScenario(spec);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(ToOpenMetrics(*a), ToOpenMetrics(*b));
+  spec.seed = 7;
+  spec.require_visible_reset = false;
+  auto c = GenerateScenario(spec);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(ToOpenMetrics(*a), ToOpenMetrics(*c));
+}
+
+TEST(Scenario, NamedScenariosDifferWhereTheirNamesSay) {
+  const Scenario healthy = Named("healthy");
+  const Scenario errors = Named("error-regression");
+  const Scenario slow = Named("latency-regression");
+  auto rate = [](const Scenario& sc, const char* v) {
+    return Sum(sc.truth.at(v).bad) / Sum(sc.truth.at(v).total);
+  };
+  EXPECT_LT(rate(healthy, "v2"), 0.012);
+  EXPECT_GT(rate(errors, "v2"), 0.04);
+  EXPECT_LT(rate(errors, "v1"), 0.012);
+  // Share of requests above 500 ms (bucket index 6 is le=500).
+  auto slow_share = [](const Scenario& sc, const char* v) {
+    double le500 = 0;
+    for (const auto& row : sc.truth.at(v).buckets) le500 += row[6];
+    return 1 - le500 / Sum(sc.truth.at(v).total);
+  };
+  EXPECT_GT(slow_share(slow, "v2"), 0.015);
+  EXPECT_LT(slow_share(slow, "v1"), 0.002);
+  EXPECT_LT(slow_share(healthy, "v2"), 0.002);
+}
+
+TEST(Scenario, NoCanaryTrafficWritesNoCanarySeries) {
+  const Scenario sc = Named("no-canary-traffic");
+  EXPECT_EQ(Sum(sc.truth.at("v2").total), 0);
+  EXPECT_GT(Sum(sc.truth.at("v1").total), 1000);
+  for (size_t i = 0; i < sc.series.size(); ++i) EXPECT_NE(sc.series_version[i], "v2");
+}
+
+TEST(Scenario, LowCanaryTrafficStaysUnderAHundredRequests) {
+  const Scenario sc = Named("low-canary-traffic");
+  EXPECT_GT(Sum(sc.truth.at("v2").total), 20);
+  EXPECT_LT(Sum(sc.truth.at("v2").total), 100);
+}
+
+TEST(Scenario, CatalogNamesResolveAndUnknownNamesListThem) {
+  const auto catalog = ScenarioCatalog();
+  std::set<std::string> names;
+  for (const auto& n : catalog) {
+    names.insert(n.name);
+    EXPECT_TRUE(NamedScenarioSpec(n.name).ok()) << n.name;
+    EXPECT_FALSE(n.description.empty());
+    EXPECT_FALSE(n.expected.empty());
+  }
+  for (const char* required :
+       {"healthy", "error-regression", "latency-regression", "no-canary-traffic"}) {
+    EXPECT_EQ(names.count(required), 1u) << required;
+  }
+  auto unknown = NamedScenarioSpec("nope");
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("available: healthy, error-regression"));
+}
+
+TEST(Scenario, InconsistentSpecsAreRejectedNamingTheField) {
+  ScenarioSpec spec;
+  spec.end_unix = kEnd + 7;
+  EXPECT_THAT(GenerateScenario(spec).status().message(), HasSubstr("end_unix"));
+  spec.end_unix = kEnd;
+  spec.scrape_seconds = 7;
+  EXPECT_THAT(GenerateScenario(spec).status().message(), HasSubstr("scrape_seconds"));
+  spec.scrape_seconds = 15;
+  spec.v2_error_rate = 1.5;
+  EXPECT_EQ(GenerateScenario(spec).status().code(), StatusCode::kInvalidArgument);
+  spec.v2_error_rate = 0.01;
+  spec.upper_bounds = {10, 5};
+  EXPECT_THAT(GenerateScenario(spec).status().message(), HasSubstr("upper_bounds"));
+}
+
+TEST(Scenario, FlaggerWorkloadNamesAndEscapedLabelValues) {
+  ScenarioSpec spec;
+  spec.end_unix = kEnd;
+  spec.window_seconds = 300;
+  spec.warmup_seconds = 60;
+  spec.v1_workload = "api-primary";
+  spec.v2_workload = "api";
+  spec.namespace_name = "we\"ird\\ns";
+  spec.distractors = false;
+  spec.upper_bounds = {100};  // +Inf is appended
+  auto sc = GenerateScenario(spec);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  EXPECT_EQ(sc->spec.upper_bounds.size(), 2u);
+  EXPECT_TRUE(std::isinf(sc->spec.upper_bounds.back()));
+  const std::string om = ToOpenMetrics(*sc);
+  EXPECT_THAT(om, HasSubstr("destination_workload=\"api-primary\""));
+  EXPECT_THAT(om, HasSubstr("pod=\"api-primary-0\""));
+  EXPECT_THAT(om, HasSubstr("destination_workload_namespace=\"we\\\"ird\\\\ns\""));
+  EXPECT_THAT(om, HasSubstr("le=\"+Inf\""));
+  EXPECT_THAT(om, EndsWith("# EOF\n"));
+}
+
+}  // namespace
+}  // namespace verdict::analyzer

@@ -1,0 +1,97 @@
+// End-to-end tests of `verdict scenario`: the built binary as a subprocess.
+// The data itself is loaded into real engines by tests/integration.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "analyzer/scenario.h"
+#include "tests/server/sequential_cli_util.h"
+
+namespace verdict::cli {
+namespace {
+
+using testing::CliRun;
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+using testing::ReadAll;
+using testing::RunVerdict;
+using ::testing::StartsWith;
+using testing::TempPath;
+
+TEST(ScenarioCli, WritesOpenMetricsForTheRequestedWindowAndSummarisesIt) {
+  const std::string out = TempPath("scenario.om");
+  // 03:10:30 rounds down to 03:10:00 (1795662600); 20 minutes before is the start.
+  const CliRun r = RunVerdict({"scenario", "error-regression", "--end", "2026-11-26T03:10:30Z",
+                               "--duration", "20m", "--seed", "5", "--out", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["end_unix"], 1795662600);
+  EXPECT_EQ(j["start_unix"], 1795662600 - 1200);
+  EXPECT_EQ(j["end"], "2026-11-26T03:10:00Z");
+  EXPECT_EQ(j["seed"], 5);
+  // The same scenario through the library: same counts.
+  auto spec = analyzer::NamedScenarioSpec("error-regression");
+  ASSERT_TRUE(spec.ok());
+  spec->end_unix = 1795662600;
+  spec->window_seconds = 1200;
+  spec->seed = 5;
+  auto sc = analyzer::GenerateScenario(*spec);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  double bad = 0;
+  for (double b : sc->truth.at("v2").bad) bad += b;
+  EXPECT_EQ(j["truth"]["v2"]["errors_5xx"], bad);
+  EXPECT_EQ(j["series"], sc->series.size());
+  const std::string text = ReadAll(out);
+  EXPECT_EQ(text, analyzer::ToOpenMetrics(*sc));
+  EXPECT_THAT(text, StartsWith("istio_requests_total{"));
+  EXPECT_THAT(text, EndsWith("# EOF\n"));
+  std::remove(out.c_str());
+}
+
+TEST(ScenarioCli, WritesToStdoutWithAOneLineSummaryOnStderr) {
+  const CliRun r = RunVerdict({"scenario", "no-canary-traffic", "--end", "1795662000", "--duration",
+                               "10m", "--format", "victoria-metrics"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("{\"metric\":"));
+  EXPECT_THAT(r.err, HasSubstr("no-canary-traffic (seed 20240601)"));
+  EXPECT_THAT(r.err, HasSubstr("v2 0 requests"));
+}
+
+TEST(ScenarioCli, ListsTheCatalog) {
+  const CliRun r = RunVerdict({"scenario", "--list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), analyzer::ScenarioCatalog().size());
+  EXPECT_EQ(j[0]["name"], "healthy");
+  const CliRun help = RunVerdict({"scenario", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("latency-regression"));
+  EXPECT_THAT(help.out, HasSubstr("promtool tsdb create-blocks-from openmetrics"));
+}
+
+TEST(ScenarioCli, BadInputIsExitTwoWithOneLineNamingTheArgument) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {{"scenario"}, "NAME: required"},
+      {{"scenario", "nope"}, "NAME: unknown scenario \"nope\" (available: healthy"},
+      {{"scenario", "healthy", "--end", "tomorrow"}, "--end: cannot parse \"tomorrow\""},
+      {{"scenario", "healthy", "--duration", "90s"}, "--duration: \"90s\" must be whole minutes"},
+      {{"scenario", "healthy", "--format", "csv"}, "--format: \"csv\" is not one of"},
+      {{"scenario", "healthy", "--json"}, "--json needs --out FILE"},
+      {{"scenario", "healthy", "--out", "/nonexistent/dir/x.om"}, "--out: cannot write"},
+  };
+  for (const Case& c : cases) {
+    const CliRun r = RunVerdict(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.error;
+    EXPECT_THAT(r.err, StartsWith("verdict scenario: error: " + c.error));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace verdict::cli
