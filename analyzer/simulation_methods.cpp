@@ -297,7 +297,15 @@ StatusOr<bool> KayentaClassifiesHigh(const std::vector<double>& canary,
   auto r = stats::MannWhitneyInPlace(&c, &b, o);
   if (!r.ok()) return r.status();
   if (std::isnan(r->ci_low) || std::isnan(r->estimate)) return false;
-  return r->ci_low > options.kayenta_tolerance * std::fabs(r->estimate);
+  // The effect-size gate with its default allowedIncrease = 1.0: the mean
+  // ratio canary / control (1 when the control's mean is 0) must be >= 1.
+  double canary_sum = 0, control_sum = 0;
+  for (double v : c) canary_sum += v;
+  for (double v : b) control_sum += v;
+  const double control_mean = control_sum / static_cast<double>(b.size());
+  const double mean_ratio =
+      control_mean == 0 ? 1.0 : (canary_sum / static_cast<double>(c.size())) / control_mean;
+  return r->ci_low > options.kayenta_tolerance * std::fabs(r->estimate) && mean_ratio >= 1.0;
 }
 
 double HistogramQuantile(double q, const std::vector<double>& bounds,

@@ -24,8 +24,9 @@
 //    NetflixACAJudge.scala, MannWhitneyClassifier: tolerance 0.25, confLevel
 //    0.98) on the same per-step rates: normal approximation always, 98%
 //    two-sided Hodges-Lehmann interval, "High" when its lower end exceeds
-//    0.25 x |estimate|; identical samples, or a single distinct value, pass.
-//    Kayenta's IQR outlier filter is not reproduced (see docs/sequential.md).
+//    0.25 x |estimate| and the mean ratio passes the default effect-size gate
+//    (>= 1.0); identical samples, or a single distinct value, pass. Missing
+//    values are removed and outliers kept (Kayenta's defaults).
 // Latency (p99):
 //  - kQuantileTest (Verdict): the anytime-valid bucket quantile test
 //    (stats/quantile_test.h) for p99, greater, margin 0, c = 100, on the
@@ -106,13 +107,15 @@ StatusOr<RunOutcome> EvaluateRollout(const Rollout& rollout, const MethodOptions
                                      const std::vector<MetricFamily>& families);
 
 // NetflixACAJudge's classification of a metric whose increase is bad, on the
-// two series as given (no NaN; Kayenta's IQR outlier filter not applied):
+// two series as given (no NaN; outliers kept, Kayenta's default):
 // Nodata (an empty side), Error (one value per side: R's interval fails),
 // identical samples and a single distinct value pass; otherwise High (true)
 // iff the lower end of the two-sided `kayenta_confidence` Hodges-Lehmann
 // interval of canary - control, normal approximation with continuity
 // correction (R's wilcox.test(exact = FALSE, conf.int = TRUE)), exceeds
-// kayenta_tolerance x |estimate|. Errors from stats::MannWhitney.
+// kayenta_tolerance x |estimate|, and mean(canary) / mean(control) >= 1 (the
+// default effect-size gate; 1 when the control's mean is 0). Errors from
+// stats::MannWhitney.
 StatusOr<bool> KayentaClassifiesHigh(const std::vector<double>& canary,
                                      const std::vector<double>& control,
                                      const MethodOptions& options);

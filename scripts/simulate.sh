@@ -203,17 +203,18 @@ multinomial. Regressions: the canary's error rate 1.5×, 2× or 5× the control'
 | Verdict count e-process | the anytime-valid e-process for the error-rate ratio, each step's request counts as exposures (the moving split included); fails when the anytime-valid p-value ≤ α |
 | Fisher exact / two-proportion z, every look | the fixed-horizon test on the cumulative counts of steps 1..t, repeated at every look |
 | Mann-Whitney on step rates, every look | R's \`wilcox.test\` (exact below 50 values without ties) on the t per-step error rates of each side: a Kayenta-style judge at the comparison's α |
-| Kayenta rule, every look | Kayenta's NetflixACAJudge as shipped (\`MannWhitneyClassifier(tolerance = 0.25, confLevel = 0.98)\`): normal approximation always, fails ("High") when the lower end of the two-sided 98% Hodges-Lehmann interval exceeds 0.25 × \|estimate\| |
+| Kayenta rule, every look | Kayenta's NetflixACAJudge as shipped (\`MannWhitneyClassifier(tolerance = 0.25, confLevel = 0.98)\`): normal approximation always, fails ("High") when the lower end of the two-sided 98% Hodges-Lehmann interval exceeds 0.25 × \|estimate\| and the mean ratio passes the default effect-size gate (≥ 1.0) |
 | Verdict bucket quantile test | the anytime-valid p99 comparison from the bucket increments |
 | Verdict slow-request share | the count e-process on the share of requests slower than 500 ms (Flagger's usual latency threshold), from the same buckets |
 | Mann-Whitney / Kayenta rule on step p99 | as above, on each side's per-step \`histogram_quantile(0.99, …)\` (Prometheus' interpolation within the bucket) |
 
 Kayenta's own level is a 98% two-sided interval plus the tolerance (about α = 0.01 per direction
 before the tolerance); the Mann-Whitney rows use α = 0.05 so that every method spends the same α.
-Not reproduced from Kayenta: its IQR outlier filter (values beyond 3 interquartile ranges are
-dropped before the test) and its replacement of missing values by 0 (steps without requests are
-dropped here instead; they are rare). With one value per side R's interval cannot be computed, so
-Kayenta reports an error, not a failure; the rule does the same.
+The rule uses Kayenta's default metric settings: missing values (steps without requests, which
+are rare here) are removed and outliers kept (its IQR outlier filter is off unless configured).
+With one value per side R's interval cannot be computed, so Kayenta reports an error, not a
+failure; the rule does the same. Verdict's own Kayenta-compatible judge (\`mode: kayenta\`,
+\`analyzer/kayenta_judge.h\`) fixes these defects and is not what is measured here.
 
 ### Results
 

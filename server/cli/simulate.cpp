@@ -75,7 +75,8 @@ Methods (all one-sided, "the canary is worse", at --alpha, at every look):
   mann_whitney_rates  Mann-Whitney on the per-step error rates
   kayenta_rates       Kayenta's NetflixACAJudge rule on the per-step error
                       rates: 98% two-sided interval (normal approximation),
-                      High when its lower end > 0.25 x |estimate|
+                      High when its lower end > 0.25 x |estimate| and
+                      mean(canary) >= mean(control)
   quantile_test       Verdict: bucket quantile test for p99
   slo_share           Verdict: count e-process on the share of requests
                       slower than --slo (500 ms)
