@@ -9,7 +9,7 @@
 # K = 10, 50 and 100 looks, plus the peeking and autocorrelation checks against
 # the published tables, and an ablation without the shared fluctuations. It is
 # seeded: the same command prints the same tables, whatever the thread count.
-# It needs about 7 minutes of CPU time (about 4 minutes on 2 idle cores); it
+# It needs about 8 minutes of CPU time (4-5 minutes on 2 idle cores); it
 # is not part of CI.
 #
 # Usage: ./scripts/simulate.sh                 (BUILD_DIR=build, THREADS=2)
@@ -86,20 +86,20 @@ discussion() {
   cat <<'EOF'
 ### Reading the tables
 
-**The promise holds.** Over 10000 healthy rollouts per K, Verdict's count e-process failed 0.40%,
-0.72% and 0.93% of healthy canaries within 10, 50 and 100 looks (95% upper bounds 0.53%, 0.90%,
-1.1%), the slow-request share test 0.2%, 0.6% and 0.8%, and the bucket quantile test none of the
-30000. Every anytime-valid method stays far below α = 0.05 at every K, with or without the shared
+**The promise holds.** Over 10000 healthy rollouts per K, Verdict's count e-process failed 0.35%,
+0.70% and 0.94% of healthy canaries within 10, 50 and 100 looks (95% upper bounds 0.49%, 0.88% and
+1.15%), the slow-request share test 0.18%, 0.59% and 0.76%, and the bucket quantile test none of
+the 30000. Every anytime-valid method stays far below α = 0.05 at every K, with or without the shared
 fluctuations (ablation), as Ville's inequality guarantees; the rate grows slowly with K and is
 bounded by α, not by a multiple of it.
 
 **Fixed tests repeated at every look do not.** Fisher's exact test on the cumulative counts,
 repeated at α = 0.05, failed 23.6%, 41.9% and 47.8% of healthy canaries; the z test 29.9%, 48.4%
-and 53.1%. For iid normal data a one-sided z test repeated at K looks crosses its boundary about
+and 53.2%. For iid normal data a one-sided z test repeated at K looks crosses its boundary about
 17%, 27% and 31% of the time (the two-sided version is the published table, which the peeking check
 reproduces). Two properties of real rollouts push the fixed tests higher still, as the ablation
 separates: without the shared fluctuation Fisher falls to 14.2%, 25.7%, 30.9% (close to the iid
-figures; Fisher is conservative per look) and z to 20.8%, 32.5%, 36.7% (z is anti-conservative
+figures; Fisher is conservative per look) and z to 20.9%, 32.5%, 36.7% (z is anti-conservative
 with few events: at 10 requests/s and a 10% split the canary sees about 30 requests and 0.3 errors
 per step). The rest comes from pooling: the canary's traffic is concentrated late in the rollout
 (10% → 50%) while the error rate drifts, so the two sides' pooled rates differ although the canary
@@ -110,7 +110,7 @@ split is its exposure; the shared rate cancels), so neither effect touches it.
 On per-step error rates, Mann-Whitney at α = 0.05 failed 5.6%, 7.5% and 7.6% of healthy canaries and
 Kayenta's rule 9.8%, 9.5% and 8.8%. Without the shared fluctuation Mann-Whitney rises to 9.8%, 16.6%
 and 18.5%, the peeking inflation: a fluctuation that moves both sides together makes the rank test
-conservative, and it is a property of the incident, not of the test. Its per-look level is also
+conservative, a property of the traffic, not a merit of the test. Its per-look level is also
 wrong in the other direction: the canary's rates come from fewer requests, so they are more often 0
 (at 30 requests per step and 1% errors, three steps in four have no error); Mann-Whitney compares
 distributions, not rates, and a zero-inflated healthy canary looks better than the control, just
@@ -120,25 +120,25 @@ looks; the median look in the table is 2): with two points per side
 the normal-approximation interval collapses to the range of the pairwise differences, so the rule
 fails the canary whenever both of its points exceed both of the control's by more than the
 tolerance (the "normal approximation even at n = 5" defect). On per-step p99 values, Mann-Whitney
-fails 8.2-12.4% of healthy canaries (18.5% at K = 100 without the shared slowdown) and the rule
+fails 8.2-12.5% of healthy canaries (18.5% at K = 100 without the shared slowdown) and the rule
 about 10%.
 
 **The price of anytime validity: a few looks, and power at the shortest horizons.** The repeated
-tests detect faster, but a detection by a test that also fails 42-53% of healthy canaries is not
+tests detect faster, but a detection by a test that also fails 24-53% of healthy canaries is not
 evidence. Verdict's e-process caught 5× errors at the first look in 99.7% of 5-minute rollouts
-(K = 10); 2× errors in 71.7% of 5-minute rollouts (median look 3, 90 s), 99.0% of 25-minute ones
-and all 50-minute ones (median looks 5 and 6: the first 10% stage lasts K/5 looks); 1.5× errors in
-54.6%, 83.8% and 95.6% (median looks 4, 9 and 13). Short rollouts at low traffic simply do not
+(K = 10); 2× errors in 71.5% of 5-minute rollouts (median look 3, 90 s), 99.3% of 25-minute ones
+and all 50-minute ones (median look 6 for both: the first 10% stage lasts K/5 looks); 1.5× errors
+in 54.1%, 84.2% and 96.1% (median looks 4, 9 and 13). Short rollouts at low traffic simply do not
 hold enough errors to tell 1% from 1.5% without risking false alarms.
 
 **Latency: the slow-request share is the test to use; the bucket quantile test is very
 conservative.** The bucket p99 test never failed a healthy canary, but caught p99 +50% in only
-16.0%, 30.3% and 37.4% of rollouts and +10% almost never. It can only separate two quantiles that a
+16.5%, 29.5% and 38.4% of rollouts and +10% almost never (at most 3.5%). It can only separate two quantiles that a
 bucket bound lies between (Istio's bounds 250, 500, 1000 ms are 2-2.5× apart: a 10% shift rarely
 straddles one, a 50% shift does in a bit over half of these rollouts), and it must also show each side's
 quantile on its side of that bound, which takes many requests when the p99 sits near a bound. The
-share of requests slower than 500 ms, through the count e-process, caught +50% in 57.3%, 87.5% and
-97.6% (median looks 3, 9, 11) and +10% in 11.4%, 42.4% and 53.3%, failing at most 0.8% of healthy
+share of requests slower than 500 ms, through the count e-process, caught +50% in 56.5%, 87.4% and
+97.5% (median looks 3, 9, 11) and +10% in 11.5%, 42.5% and 53.7%, failing at most 0.76% of healthy
 canaries. Mann-Whitney on per-step `histogram_quantile` p99 has more power (82-100% at +50%,
 36-70% at +10%) but fails 8-12% of healthy canaries, more without the shared slowdown, and the
 interpolated p99 it ranks is a function of the same bucket counts near the 99th percentile that the
@@ -161,11 +161,15 @@ they make (autocorrelation multiplies the false-positive rate of a rank test) st
   the control does not share (overdispersion) is outside the model and outside these scenarios.
 - Every regression is present from the first step; a regression that starts mid-rollout (a
   memory leak) is not simulated.
-- Kayenta's IQR outlier filter and its weighted scoring over several metrics are not reproduced;
-  a Kayenta judgment over a long window with several points per look sees larger samples than one
-  point per 30-s step, which would remove the look-2 false alarms but not the peeking inflation.
-- A quick look at the same study: `verdict simulate --runs 1000 --power-runs 500 --looks 10,30`
-  takes well under a minute; `verdict simulate --help` explains every flag.
+- Kayenta's optional IQR outlier filter and its weighted scoring over several metrics are not
+  reproduced; a Kayenta judgment over a long window with several points per look sees larger
+  samples than one point per 30-s step, which would remove the look-2 false alarms but not the
+  peeking inflation.
+- One metric at a time: a canary judged on several metrics splits α between them (Bonferroni or
+  Holm), which the repeated tests would need too and do not do.
+
+For a quick look, `verdict simulate --runs 1000 --power-runs 500 --looks 10,30` takes well under a
+minute; `verdict simulate --help` explains every flag.
 EOF
 }
 
