@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
+#include <string>
 
 namespace verdict::analyzer::detail {
 namespace {
-
-constexpr size_t kMaxNamedSeries = 3;
 
 // Drops samples the counter rules cannot use, counting them.
 void CleanSamples(const std::vector<Sample>& in, std::vector<Sample>* out, CounterStats* stats) {
@@ -28,6 +28,33 @@ void CleanSamples(const std::vector<Sample>& in, std::vector<Sample>* out, Count
       out->push_back(s);
     }
   }
+}
+
+// The names of the labels that do not have one value common to all `series`.
+std::vector<std::string> DistinguishingLabels(const std::vector<PreparedSeries>& series) {
+  std::map<std::string, std::set<std::string>> values;
+  std::map<std::string, size_t> present;
+  for (const PreparedSeries& s : series) {
+    for (const auto& [name, value] : *s.labels) {
+      values[name].insert(value);
+      ++present[name];
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& [name, set] : values) {
+    if (set.size() > 1 || present[name] < series.size()) out.push_back(name);
+  }
+  return out;
+}
+
+// `labels` restricted to `names` (the distinguishing labels), for a short note.
+std::string ShortLabels(const Labels& labels, const std::vector<std::string>& names) {
+  Labels kept;
+  for (const std::string& name : names) {
+    auto it = labels.find(name);
+    if (it != labels.end()) kept.insert(*it);
+  }
+  return FormatLabels(kept);
 }
 
 bool ResetBetween(const std::vector<int64_t>* resets, int64_t after_ms, int64_t until_ms) {
@@ -79,6 +106,7 @@ StatusOr<std::vector<PreparedSeries>> PrepareCounters(
     ++stats->series;
     out.push_back(std::move(p));
   }
+  stats->distinguishing_labels = DistinguishingLabels(out);
   return out;
 }
 
@@ -141,20 +169,15 @@ void AccumulateCounter(const PreparedSeries& series, const std::vector<int64_t>*
     prev_step = step;
   }
   if (had_gap) ++stats->gap_series;
-  if (reset_seen && stats->reset_series.size() < kMaxNamedSeries) {
-    stats->reset_series.push_back(FormatLabels(*series.labels));
-  }
+  if (reset_seen && stats->reset_series++ == 0) stats->reset_example = *series.labels;
 }
 
 void AppendCounterNotes(const CounterStats& stats, const StepSums& sums, const StepGrid& grid,
                         std::string_view what, std::vector<std::string>* notes) {
   if (notes == nullptr) return;
   auto add = [&](const std::string& text) { notes->push_back(fmt::format("{}: {}", what, text)); };
-  if (stats.series == 0) {
-    add("no series returned");
-  } else if (stats.series > 1) {
-    add(fmt::format("summed the increments of {} series", stats.series));
-  }
+  // Summing the increments of several series is the normal case, not noted.
+  if (stats.series == 0) add("no series returned");
   if (stats.duplicate_series > 0) {
     add(fmt::format("dropped {} series repeating an earlier label set", stats.duplicate_series));
   }
@@ -168,10 +191,15 @@ void AppendCounterNotes(const CounterStats& stats, const StepSums& sums, const S
     add(fmt::format("{} samples repeated a timestamp; kept the last", stats.duplicate_timestamps));
   }
   if (stats.resets > 0) {
-    std::string names;
-    for (const std::string& n : stats.reset_series) names += (names.empty() ? "" : ", ") + n;
-    add(fmt::format("{} counter reset(s) counted as restarts from 0 (in {}{})", stats.resets, names,
-                    stats.reset_series.size() < stats.resets ? ", ..." : ""));
+    // One example series, by the labels that tell the series apart (none when
+    // a single series was read: there is nothing to tell apart).
+    const std::string example =
+        stats.distinguishing_labels.empty()
+            ? std::string()
+            : fmt::format(", e.g. {}",
+                          ShortLabels(stats.reset_example, stats.distinguishing_labels));
+    add(fmt::format("{} counter reset(s) counted as restarts from 0 (in {} series{})", stats.resets,
+                    stats.reset_series, example));
   }
   if (stats.forced_resets > 0) {
     add(fmt::format("{} reset(s) applied from sibling series of the same process",

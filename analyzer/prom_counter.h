@@ -14,7 +14,7 @@
 
 namespace verdict::analyzer::detail {
 
-// What the counter rules noticed, turned into notes by CounterNotes.
+// What the counter rules noticed, turned into notes by AppendCounterNotes.
 struct CounterStats {
   size_t series = 0;            // series used
   size_t duplicate_series = 0;  // dropped: repeated label set
@@ -23,10 +23,15 @@ struct CounterStats {
   size_t neg_inf = 0;
   size_t negative = 0;
   size_t duplicate_timestamps = 0;
-  size_t resets = 0;                      // drops seen inside the window
-  size_t forced_resets = 0;               // resets applied because a sibling series reset
-  std::vector<std::string> reset_series;  // label sets of the first few resetting series
-  size_t new_series = 0;                  // series without a baseline sample
+  size_t resets = 0;         // drops seen inside the window
+  size_t forced_resets = 0;  // resets applied because a sibling series reset
+  size_t reset_series = 0;   // series with at least one drop
+  Labels reset_example;      // the first series with a drop
+  // Names of the labels whose values differ between the series used (a label
+  // some series lack counts as differing): what tells one series from another
+  // in a note.
+  std::vector<std::string> distinguishing_labels;
+  size_t new_series = 0;  // series without a baseline sample
   double new_series_first_sum = 0;
   bool new_series_from_zero = false;  // the policy in force
   size_t gap_series = 0;              // series with steps missing between samples

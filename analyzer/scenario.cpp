@@ -326,6 +326,22 @@ StatusOr<Scenario> GenerateScenario(const ScenarioSpec& spec) {
   return Generator(s).Run();
 }
 
+Status SetRequestsPerSecondPerPod(double rps, ScenarioSpec* spec) {
+  if (!(rps >= kMinRpsPerPod && rps <= kMaxRpsPerPod)) {
+    return InvalidArgumentError(
+        fmt::format("requests per second per pod must be between {} and "
+                    "{}, got {}",
+                    kMinRpsPerPod, kMaxRpsPerPod, rps));
+  }
+  if (spec->scrape_seconds <= 0) {
+    return InvalidArgumentError("scenario scrape_seconds: must be > 0");
+  }
+  const double mean = rps * static_cast<double>(spec->scrape_seconds);
+  spec->min_requests = static_cast<int>(std::lround(mean * 2 / 3));
+  spec->max_requests = static_cast<int>(std::lround(mean * 4 / 3));
+  return Status::Ok();
+}
+
 int64_t ScenarioEndBefore(int64_t now_unix) { return now_unix / 3600 * 3600 - 3 * 3600; }
 
 SideTruth Scenario::FirstSampleShare(const std::string& version, int64_t res) const {

@@ -106,6 +106,15 @@ struct Scenario {
   size_t SampleCount() const;
 };
 
+// Traffic: sets min_requests and max_requests so each pod serves `rps`
+// requests per second on average, per scrape uniformly between 2/3 and 4/3 of
+// rps * scrape_seconds (rounded; the defaults' spread: 20-40 per 15 s scrape
+// is 2/s). Call after setting scrape_seconds. kInvalidArgument unless
+// kMinRpsPerPod <= rps <= kMaxRpsPerPod and scrape_seconds > 0.
+inline constexpr double kMinRpsPerPod = 0.1;
+inline constexpr double kMaxRpsPerPod = 500;
+Status SetRequestsPerSecondPerPod(double rps, ScenarioSpec* spec);
+
 // kInvalidArgument naming the field for an inconsistent spec;
 // kFailedPrecondition when require_visible_reset and the seed hides the reset.
 StatusOr<Scenario> GenerateScenario(const ScenarioSpec& spec);

@@ -115,6 +115,20 @@ Json MetricJson(const MetricResult& m) {
   return j;
 }
 
+// The text report shows a metric's first few notes, each cut to a line's
+// length; the JSON has them all.
+constexpr size_t kTextNotes = 3;
+constexpr size_t kTextNoteChars = 200;
+
+// `note` cut to at most kTextNoteChars bytes, ending "..." when cut (never
+// inside a UTF-8 sequence).
+std::string ShortNote(const std::string& note) {
+  if (note.size() <= kTextNoteChars) return note;
+  size_t cut = kTextNoteChars - 3;
+  while (cut > 0 && (static_cast<unsigned char>(note[cut]) & 0xC0) == 0x80) --cut;
+  return note.substr(0, cut) + "...";
+}
+
 std::string Upper(const char* text) {
   std::string out = text;
   for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -194,7 +208,14 @@ std::string VerdictToText(const Verdict& v) {
       }
       out += "\n";
     }
-    for (const std::string& note : m.notes) out += "    note: " + note + "\n";
+    for (size_t i = 0; i < m.notes.size() && i < kTextNotes; ++i) {
+      out += "    note: " + ShortNote(m.notes[i]) + "\n";
+    }
+    if (m.notes.size() > kTextNotes) {
+      const size_t more = m.notes.size() - kTextNotes;
+      out += "    (" + std::to_string(more) + " more note" + (more == 1 ? "" : "s") +
+             ": see --json)\n";
+    }
   }
   return out;
 }

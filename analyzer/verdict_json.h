@@ -40,7 +40,9 @@ namespace verdict::analyzer {
 std::string VerdictToJson(const Verdict& verdict, int indent = 2);
 
 // The verdict as a readable report: the verdict and score, the reasons, then
-// one block per metric with its sentence, test and data.
+// one block per metric with its sentence, test, data and its first 3 notes
+// (each cut to 200 characters, then "(N more notes: see --json)"; the JSON
+// keeps every note in full).
 std::string VerdictToText(const Verdict& verdict);
 
 }  // namespace verdict::analyzer

@@ -163,13 +163,19 @@ struct MetricSpec {
 };
 
 // Scoring thresholds on the 0-100 score (Kayenta style); below `marginal`
-// the canary fails (DESIGN.md "The overall verdict"). The score is the
-// weighted percentage of passing metrics (muted Kayenta metrics left out):
-//   - no group_weights: 100 * sum(weight of passing metrics) / sum(weight);
+// the canary fails (DESIGN.md "The overall verdict"). In the native modes
+// (sequential, fixed) the score is the weighted percentage of metrics that did
+// NOT fail (pass, inconclusive, nodata and error all count; only a fail lowers
+// it), as analyzer/verdict.cpp NativeScore computes it:
+//   - no group_weights: 100 * sum(weight of metrics not failed) / sum(weight);
 //   - with group_weights (Kayenta's WeightedSumScorer): each group scores the
-//     weighted percentage of its metrics that pass; groups without a weight
-//     share 100 - sum(group_weights) equally; score = sum(group weight *
+//     weighted percentage of its metrics not failed; groups without a weight
+//     (and the metrics without a group, as one more group) share
+//     100 - sum(group_weights) equally; score = sum(group weight *
 //     group score) / 100. A metric in several groups counts in each.
+// In kayenta mode the score is Kayenta's: per group the percentage of Pass
+// metrics among the classified ones (muted metrics left out); see
+// docs/configuration.md "Kayenta mode".
 struct Thresholds {
   double pass = 95.0;      // default 95
   double marginal = 75.0;  // default 75; 0 <= marginal <= pass <= 100

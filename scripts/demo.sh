@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds Verdict, loads a
-# real Prometheus with generated Istio canaries (a healthy v2, a v2 with ten
-# times the 5xx rate, a v2 three times slower) and judges each one with
-# `verdict judge --preset istio`, printing the explained verdicts.
+# real Prometheus with generated Istio canaries at a realistic load (a healthy
+# v2, a v2 with ten times the 5xx rate, a v2 three times slower, and a v2 that
+# receives no traffic) and judges each one with `verdict judge --preset istio`,
+# printing the explained verdicts and a summary table.
 # No cluster needed: `verdict scenario` writes the data, promtool backfills it,
 # and Prometheus runs on a free port of 127.0.0.1 until the script exits.
+# Exit status 0 when every verdict is the expected one, 1 otherwise.
 # Idempotent. Usage: ./scripts/demo.sh
+# Environment: VERDICT_DEMO_RPS, requests per second per pod (default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -26,21 +29,33 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Milliseconds since the epoch, for the timings.
+now_ms() { local t=${EPOCHREALTIME//[^0-9]/}; echo $(( 10#$t / 1000 )); }
+seconds_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%02d s' $(( d / 1000 )) $(( d % 1000 / 10 )); }
+
 # The judged window: the last 30 whole minutes. Each scenario goes to its own
 # namespace of service "api", so one Prometheus holds them all.
 END=$(( $(date +%s) / 60 * 60 ))
 START=$(( END - 1800 ))
-SCENARIOS=(healthy error-regression latency-regression)
-log "generating Istio canaries for service api, v1 = control, v2 = canary, window $(date -u -d "@$START" +%H:%M)-$(date -u -d "@$END" +%H:%M) UTC"
+RPS=${VERDICT_DEMO_RPS:-30}
+# Scenario and the verdict a sound judge must give it at this load.
+SCENARIOS=(healthy error-regression latency-regression no-canary-traffic)
+declare -A EXPECTED=([healthy]=pass [error-regression]=fail [latency-regression]=fail
+  [no-canary-traffic]=inconclusive)
+log "generating Istio canaries for service api, v1 = control, v2 = canary, $RPS requests/s per pod, window $(date -u -d "@$START" +%H:%M)-$(date -u -d "@$END" +%H:%M) UTC"
+t0=$(now_ms)
 : > "$WORK/all.om"
 for s in "${SCENARIOS[@]}"; do
-  $V scenario "$s" --end "$END" --namespace "demo-$s" --out "$WORK/$s.om"
+  $V scenario "$s" --end "$END" --namespace "demo-$s" --rps-per-pod "$RPS" --out "$WORK/$s.om"
   grep -v '^# EOF$' "$WORK/$s.om" >> "$WORK/all.om"
 done
 echo '# EOF' >> "$WORK/all.om"
+log "generated $(( $(stat -c %s "$WORK/all.om") / 1000000 )) MB of OpenMetrics in $(seconds_since "$t0")"
 
 log "backfilling them into a fresh TSDB with promtool"
+t0=$(now_ms)
 promtool tsdb create-blocks-from openmetrics "$WORK/all.om" "$WORK/data" >/dev/null
+log "backfilled in $(seconds_since "$t0")"
 printf 'global:\n  scrape_interval: 15s\n' > "$WORK/prometheus.yml"
 
 # Starts Prometheus on a free port (another process may take a port between
@@ -70,39 +85,47 @@ start_prometheus() {
   cat "$WORK/prometheus.log" >&2
   return 1
 }
+t0=$(now_ms)
 start_prometheus
-log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') is ready at $PROM_URL"
+log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') is ready at $PROM_URL after $(seconds_since "$t0")"
 
-if $V judge --help 2>/dev/null | grep -q -- '--prometheus'; then
-  for s in "${SCENARIOS[@]}"; do
-    echo
-    log "scenario $s: $($V scenario --list | grep -E "^  $s " | sed 's/^  [^ ]* *//')"
-    log "verdict judge --prometheus $PROM_URL --preset istio --var namespace=demo-$s --var service=api --start $START --end $END"
-    rc=0
-    $V judge --prometheus "$PROM_URL" --preset istio --var "namespace=demo-$s" --var service=api \
-      --start "$START" --end "$END" || rc=$?
-    log "exit code $rc (0 pass, 1 fail, 3 inconclusive, 4 data source error)"
-  done
-else
-  # This build's judge cannot read Prometheus yet: show the 5xx counts of the
-  # window straight from Prometheus and compare them at a fixed horizon.
-  log "this build's 'verdict judge' cannot read Prometheus yet; comparing the window's 5xx counts instead"
-  instant() {
-    curl -sf "$PROM_URL/api/v1/query" --data-urlencode "query=$1" --data-urlencode "time=$END" |
-      sed -n 's/.*"value":\[[^,]*,"\([^"]*\)"\].*/\1/p' | xargs printf '%.0f'
-  }
-  for s in "${SCENARIOS[@]}"; do
-    counts=()
-    p99=()
-    for version in v2 v1; do
-      sel="reporter=\"destination\",destination_workload_namespace=\"demo-$s\",destination_service_name=\"api\",destination_version=\"$version\""
-      bad=$(instant "sum(increase(istio_requests_total{$sel,response_code=~\"5..\"}[30m]))")
-      total=$(instant "sum(increase(istio_requests_total{$sel}[30m]))")
-      counts+=("$bad/$total")
-      p99+=("$(instant "histogram_quantile(0.99, sum by (le) (increase(istio_request_duration_milliseconds_bucket{$sel}[30m])))")")
-    done
-    echo
-    log "scenario $s: p99 latency canary v2 ${p99[0]} ms, control v1 ${p99[1]} ms; 5xx canary ${counts[0]}, control ${counts[1]}"
-    $V compare proportions --canary "${counts[0]}" --control "${counts[1]}" --alternative greater
-  done
+# Judges each scenario; the exit code is the verdict.
+declare -A VERDICT CODE JUDGE_TIME
+for s in "${SCENARIOS[@]}"; do
+  echo
+  log "scenario $s: $($V scenario --list | grep -E "^  $s " | sed 's/^  [^ ]* *//;s/ Expected verdict:.*//')"
+  log "verdict judge --prometheus $PROM_URL --preset istio --var namespace=demo-$s --var service=api --start $START --end $END"
+  t0=$(now_ms)
+  rc=0
+  $V judge --prometheus "$PROM_URL" --preset istio --var "namespace=demo-$s" --var service=api \
+    --start "$START" --end "$END" || rc=$?
+  JUDGE_TIME[$s]=$(seconds_since "$t0")
+  CODE[$s]=$rc
+  case $rc in
+    0) VERDICT[$s]=pass ;;
+    1) VERDICT[$s]=fail ;;
+    3) VERDICT[$s]=inconclusive ;;
+    4) VERDICT[$s]="error (data source)" ;;
+    *) VERDICT[$s]="error" ;;
+  esac
+  log "exit code $rc (0 pass, 1 fail, 3 inconclusive, 4 data source error) in ${JUDGE_TIME[$s]}"
+done
+
+echo
+echo "Summary ($RPS requests/s per pod, window $(date -u -d "@$START" +%H:%M)-$(date -u -d "@$END" +%H:%M) UTC):"
+printf '  %-20s %-14s %-20s %-5s %-10s %s\n' scenario expected verdict exit judged result
+unexpected=0
+for s in "${SCENARIOS[@]}"; do
+  mark="ok"
+  if [ "${VERDICT[$s]}" != "${EXPECTED[$s]}" ]; then
+    mark="UNEXPECTED"
+    unexpected=$(( unexpected + 1 ))
+  fi
+  printf '  %-20s %-14s %-20s %-5s %-10s %s\n' "$s" "${EXPECTED[$s]}" "${VERDICT[$s]}" \
+    "${CODE[$s]}" "${JUDGE_TIME[$s]}" "$mark"
+done
+if [ "$unexpected" -ne 0 ]; then
+  log "$unexpected of ${#SCENARIOS[@]} verdicts are not the expected ones"
+  exit 1
 fi
+log "every verdict is the expected one"

@@ -31,4 +31,16 @@ inline std::optional<Alternative> ParseAlternative(const std::string& s) {
   return std::nullopt;
 }
 
+// Whether an interval lies within the margin for `a`: greater needs the
+// canary "not worse" (upper end within the margin), less needs it "not
+// better" (lower end within), two-sided needs both.
+inline bool WithinMargin(Alternative a, bool not_worse, bool not_better) {
+  switch (a) {
+    case Alternative::kGreater: return not_worse;
+    case Alternative::kLess: return not_better;
+    case Alternative::kTwoSided: return not_worse && not_better;
+  }
+  return false;
+}
+
 }  // namespace verdict::stats

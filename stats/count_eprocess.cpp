@@ -159,17 +159,7 @@ Status CountEProcess::Evaluate() {
   const double m = options_.margin;
   const bool not_worse = result_.ci_high <= 1 + m;
   const bool not_better = result_.ci_low >= 1 - m;
-  switch (options_.alternative) {
-    case Alternative::kGreater:
-      result_.within_margin = not_worse;
-      break;
-    case Alternative::kLess:
-      result_.within_margin = not_better;
-      break;
-    case Alternative::kTwoSided:
-      result_.within_margin = not_worse && not_better;
-      break;
-  }
+  result_.within_margin = WithinMargin(options_.alternative, not_worse, not_better);
   return Status::Ok();
 }
 

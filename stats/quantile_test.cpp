@@ -263,17 +263,7 @@ void QuantileTest::Evaluate() {
       bounds_of(above_b, below_b, control_, result_.control_total, &result_.control_estimate);
   const bool not_worse = result_.canary.upper <= (1 + m) * result_.control.lower;
   const bool not_better = result_.canary.lower >= (1 - m) * result_.control.upper;
-  switch (options_.alternative) {
-    case Alternative::kGreater:
-      result_.within_margin = not_worse;
-      break;
-    case Alternative::kLess:
-      result_.within_margin = not_better;
-      break;
-    case Alternative::kTwoSided:
-      result_.within_margin = not_worse && not_better;
-      break;
-  }
+  result_.within_margin = WithinMargin(options_.alternative, not_worse, not_better);
 }
 
 StatusOr<std::size_t> FindBucketBound(const std::vector<double>& u, double value) {

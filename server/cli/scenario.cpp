@@ -33,6 +33,8 @@ struct Options {
   std::string format = "openmetrics";
   std::string namespace_name = "prod";
   std::string service = "api";
+  double rps_per_pod = 2;
+  bool rps_given = false;  // otherwise the scenario's own traffic (2 per second)
   bool list = false;
   bool json = false;
 };
@@ -58,9 +60,10 @@ std::string CatalogText() {
     text += fmt::format("  {:<20} {}. Expected verdict: {}.\n", n.name, n.description, n.expected);
   }
   text +=
-      "Every scenario has 3 v1 pods and 2 v2 pods at 20-40 requests per pod and 15 s scrape, one "
-      "v2 pod restarting and one joining mid-window, 10 min of warm-up before the window, and "
-      "distractor series (reporter=\"source\", another service, another namespace).\n"
+      "Every scenario has 3 v1 pods and 2 v2 pods at 20-40 requests per pod and 15 s scrape "
+      "(2 requests/s per pod; --rps-per-pod sets more), one v2 pod restarting and one joining "
+      "mid-window, 10 min of warm-up before the window, and distractor series "
+      "(reporter=\"source\", another service, another namespace).\n"
       "Example:\n"
       "  verdict scenario error-regression --end 2026-11-26T03:00:00Z --out s.om\n"
       "  promtool tsdb create-blocks-from openmetrics s.om data/\n"
@@ -109,6 +112,10 @@ int Run(const Options& o) {
   spec->seed = o.seed;
   spec->namespace_name = o.namespace_name;
   spec->service = o.service;
+  if (o.rps_given) {
+    const Status traffic = analyzer::SetRequestsPerSecondPerPod(o.rps_per_pod, &*spec);
+    if (!traffic.ok()) return ReportError(kCommand, "--rps-per-pod: " + traffic.message());
+  }
   auto sc = analyzer::GenerateScenario(*spec);
   if (!sc.ok()) return ReportError(kCommand, sc.status().message());
 
@@ -147,6 +154,10 @@ int Run(const Options& o) {
                         {"end_unix", stop},
                         {"namespace", o.namespace_name},
                         {"service", o.service},
+                        {"requests_per_scrape",
+                         {{"min", spec->min_requests},
+                          {"max", spec->max_requests},
+                          {"scrape_seconds", spec->scrape_seconds}}},
                         {"series", sc->series.size()},
                         {"samples", sc->SampleCount()},
                         {"truth", sides}};
@@ -186,13 +197,21 @@ void AddScenarioCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--namespace", opts->namespace_name, "destination_workload_namespace")
       ->capture_default_str();
   cmd->add_option("--service", opts->service, "destination_service_name")->capture_default_str();
+  CLI::Option* rps = cmd->add_option(
+      "--rps-per-pod", opts->rps_per_pod,
+      fmt::format("Average requests per second of each pod, {} to {} (default 2: 20-40 per 15 s "
+                  "scrape). At 20-50 per second, as a busy service sees, a 30 min window holds "
+                  "enough requests to tell a 0.5-point change in the 5xx rate",
+                  analyzer::kMinRpsPerPod, analyzer::kMaxRpsPerPod));
   cmd->add_flag("--list", opts->list, "List the scenarios and exit");
   cmd->add_flag("--json", opts->json,
                 "Print a JSON summary (window, series, true request and 5xx counts) on stdout; "
                 "needs --out FILE");
   cmd->footer(CatalogText());
-  cmd->callback(
-      [&run, opts] { run = [opts] { return RunGuarded([opts] { return Run(*opts); }); }; });
+  cmd->callback([&run, opts, rps] {
+    opts->rps_given = rps->count() > 0;
+    run = [opts] { return RunGuarded([opts] { return Run(*opts); }); };
+  });
 }
 
 }  // namespace verdict::cli

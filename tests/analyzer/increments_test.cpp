@@ -101,7 +101,7 @@ TEST(CounterIncrements, SumsTheIncrementsOfAllSeries) {
                                Grid(2), {}, "total", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {5 + 1, 10 + 2});
-  EXPECT_TRUE(AnyNoteHas(notes, "total: summed the increments of 2 series"));
+  EXPECT_TRUE(notes.empty()) << notes[0];  // summing several series is routine, not a note
 }
 
 TEST(CounterIncrements, DropCountsAsRestartFromZero) {
@@ -112,8 +112,28 @@ TEST(CounterIncrements, DropCountsAsRestartFromZero) {
                         Grid(3), {}, "canary total", &notes);
   ASSERT_TRUE(inc.ok());
   ExpectSteps(*inc, {20, 5, 10});
-  EXPECT_TRUE(AnyNoteHas(notes, "canary total: 1 counter reset(s)"));
-  EXPECT_TRUE(AnyNoteHas(notes, "pod=\"a\""));
+  ASSERT_EQ(notes.size(), 1u);
+  // A single series: no labels tell it apart from others, so none are shown.
+  EXPECT_EQ(notes[0], "canary total: 1 counter reset(s) counted as restarts from 0 (in 1 series)");
+}
+
+TEST(CounterIncrements, ResetNoteNamesOneSeriesByTheLabelsThatDifferOnly) {
+  // Pods a and b restart (a twice); c does not. Every series has the same
+  // job, so only pod and code tell them apart.
+  auto L = [](const std::string& pod, const std::string& code) {
+    return Labels{{"job", "api"}, {"namespace", "prod"}, {"pod", pod}, {"code", code}};
+  };
+  std::vector<std::string> notes;
+  auto inc = CounterIncrements({S(L("a", "200"), {{1000, 9}, {1060, 2}, {1120, 1}}),
+                                S(L("b", "200"), {{1000, 9}, {1060, 3}, {1120, 4}}),
+                                S(L("c", "500"), {{1000, 0}, {1060, 1}, {1120, 2}})},
+                               Grid(2), {}, "canary total", &notes);
+  ASSERT_TRUE(inc.ok());
+  ExpectSteps(*inc, {2 + 3 + 1, 1 + 1 + 1});
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0],
+            "canary total: 3 counter reset(s) counted as restarts from 0 (in 2 series, e.g. "
+            "{code=\"200\", pod=\"a\"})");
 }
 
 TEST(CounterIncrements, RawSamplesCatchAResetInsideAStep) {
@@ -349,6 +369,10 @@ TEST(ToHistogramSteps, BucketsOfOneHistogramResetTogether) {
   ASSERT_TRUE(h.ok());
   EXPECT_THAT(h->counts, ElementsAre(ElementsAre(1, 10), ElementsAre(6, 9)));
   EXPECT_TRUE(AnyNoteHas(notes, "1 reset(s) applied from sibling series"));
+  // The example series is told apart from its siblings by le alone.
+  EXPECT_TRUE(AnyNoteHas(notes,
+                         "canary buckets: 1 counter reset(s) counted as restarts from 0 (in 1 "
+                         "series, e.g. {le=\"+Inf\"})"));
 }
 
 TEST(ToHistogramSteps, KeepsOnlyBoundsEveryHistogramHas) {

@@ -114,6 +114,46 @@ TEST(Scenario, LowCanaryTrafficStaysUnderAHundredRequests) {
   EXPECT_LT(Sum(sc.truth.at("v2").total), 100);
 }
 
+TEST(Scenario, RequestsPerSecondPerPodSetsTheRequestsPerScrape) {
+  ScenarioSpec spec;
+  // 2/s at 15 s scrape is the default 20-40 (mean 30).
+  ASSERT_TRUE(SetRequestsPerSecondPerPod(2, &spec).ok());
+  EXPECT_EQ(spec.min_requests, ScenarioSpec{}.min_requests);
+  EXPECT_EQ(spec.max_requests, ScenarioSpec{}.max_requests);
+  ASSERT_TRUE(SetRequestsPerSecondPerPod(30, &spec).ok());
+  EXPECT_EQ(spec.min_requests, 300);  // 2/3 and 4/3 of 30 * 15 = 450
+  EXPECT_EQ(spec.max_requests, 600);
+  spec.scrape_seconds = 10;
+  ASSERT_TRUE(SetRequestsPerSecondPerPod(0.1, &spec).ok());
+  EXPECT_EQ(spec.min_requests, 1);  // 2/3 and 4/3 of 0.1 * 10 = 1 both round to 1
+  EXPECT_EQ(spec.max_requests, 1);
+  for (double bad : {0.0, -1.0, 0.05, 501.0, std::nan("")}) {
+    ScenarioSpec s;
+    EXPECT_EQ(SetRequestsPerSecondPerPod(bad, &s).code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.min_requests, ScenarioSpec{}.min_requests);  // left as it was
+  }
+}
+
+TEST(Scenario, ThirtyRequestsPerSecondGivesFifteenTimesTheDefaultTraffic) {
+  auto spec = NamedScenarioSpec("healthy");
+  ASSERT_TRUE(spec.ok());
+  spec->end_unix = kEnd;
+  ASSERT_TRUE(SetRequestsPerSecondPerPod(30, &*spec).ok());
+  auto sc = GenerateScenario(*spec);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  // v1: 3 pods x 120 scrapes in the window x 450 requests on average = 162000.
+  // Each scrape draws uniformly from 300..600 (sd 87), so the sum over 360
+  // draws has sd about 1650: 3% (4860) is about 3 sd.
+  EXPECT_NEAR(Sum(sc->truth.at("v1").total), 162000, 4860);
+  // The written counters still hold exactly the generated events.
+  EXPECT_EQ(WindowIncrease(*sc, "v1", false), Sum(sc->truth.at("v1").total));
+  // v2: 2 pods for 120 scrapes and the pod joining 15 min 5 s into the window
+  // for 59: 299 pod-scrapes x 450 (sd about 1500; 5% is over 4 sd).
+  EXPECT_NEAR(Sum(sc->truth.at("v2").total), 299 * 450, 0.05 * 299 * 450);
+  // 0.5% 503s on both sides.
+  EXPECT_NEAR(Sum(sc->truth.at("v2").bad) / Sum(sc->truth.at("v2").total), 0.005, 0.001);
+}
+
 TEST(Scenario, CatalogNamesResolveAndUnknownNamesListThem) {
   const auto catalog = ScenarioCatalog();
   std::set<std::string> names;

@@ -70,5 +70,44 @@ TEST(VerdictText, StartsWithTheVerdictAndExplainsEachMetric) {
             std::string::npos);
 }
 
+TEST(VerdictText, ShowsThreeShortNotesPerMetricAndJsonKeepsThemAll) {
+  Verdict v = test::JudgeScenario(test::Istio(), "healthy");
+  for (MetricResult& m : v.metrics) m.notes.clear();
+  const std::string long_note = "canary total: " + std::string(290, 'x');
+  v.metrics[0].notes = {"note one", long_note, "note three", "note four", "note five"};
+  v.metrics[1].notes = {"only note"};
+  const std::string text = VerdictToText(v);
+  // A long note is cut to 200 characters: 197 of its own and "...".
+  const std::string cut = long_note.substr(0, 197) + "...";
+  EXPECT_NE(text.find("    note: note one\n    note: " + cut +
+                      "\n    note: note three\n    (2 more notes: see --json)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("note four"), std::string::npos) << text;
+  EXPECT_EQ(text.find(long_note), std::string::npos);
+  // A metric with few notes shows them all, without a "more" line.
+  EXPECT_NE(text.find("    note: only note\n"), std::string::npos) << text;
+  size_t more_lines = 0;
+  for (size_t at = text.find("more note"); at != std::string::npos;
+       at = text.find("more note", at + 1)) {
+    ++more_lines;
+  }
+  EXPECT_EQ(more_lines, 1u) << text;
+
+  const nlohmann::json j = nlohmann::json::parse(VerdictToJson(v));
+  EXPECT_EQ(j["metrics"][0]["notes"],
+            nlohmann::json({"note one", long_note, "note three", "note four", "note five"}));
+}
+
+TEST(VerdictText, ACutNoteNeverEndsInsideAUtf8Character) {
+  Verdict v = test::JudgeScenario(test::Istio(), "healthy");
+  // 196 ASCII bytes, then two-byte characters: byte 197 falls inside one.
+  std::string note(196, 'a');
+  for (int i = 0; i < 20; ++i) note += "\xc3\xa9";  // U+00E9
+  v.metrics[0].notes = {note};
+  const std::string text = VerdictToText(v);
+  EXPECT_NE(text.find("    note: " + note.substr(0, 196) + "...\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace verdict::analyzer

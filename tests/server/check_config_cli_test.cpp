@@ -10,56 +10,24 @@
 #include <sstream>
 #include <string>
 
+#include "tests/server/cli_test_util.h"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Shell-quotes one argument.
-std::string Quote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using Result = verdict::cli::testing::CliRun;
 
 class CheckConfigCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/verdict_check_config_XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-  }
-  void TearDown() override { std::system(("rm -rf " + Quote(dir_)).c_str()); }
 
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
+    return dir_.Write(name, text);
   }
 
   Result Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(VERDICT_BINARY_PATH) + " check-config";
-    for (const std::string& a : args) cmd += " " + Quote(a);
-    cmd += " >" + Quote(dir_ + "/out") + " 2>" + Quote(dir_ + "/err");
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(dir_ + "/out");
-    r.err = ReadAll(dir_ + "/err");
-    return r;
+    return verdict::cli::testing::RunSubcommand("check-config", args);
   }
 
-  std::string dir_;
+  verdict::cli::testing::ScratchDir dir_;
 };
 
 TEST_F(CheckConfigCli, PresetWithVariablesPrintsRenderedQueriesAndExitsZero) {
@@ -180,9 +148,9 @@ TEST_F(CheckConfigCli, UsageErrorsExitTwoWithAReason) {
   Result unknown = Run({"--preset", "istio", "--var", "tagret=x"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("unknown variable \"tagret\""), std::string::npos);
-  Result missing = Run({dir_ + "/missing.yaml"});
+  Result missing = Run({dir_.path() + "/missing.yaml"});
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_EQ(missing.err, "verdict check-config: error: " + dir_ +
+  EXPECT_EQ(missing.err, "verdict check-config: error: " + dir_.path() +
                              "/missing.yaml: cannot open file: No such file or directory\n");
 }
 

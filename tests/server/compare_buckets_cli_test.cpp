@@ -9,7 +9,7 @@
 
 #include "stats/count_eprocess.h"
 #include "stats/quantile_test.h"
-#include "tests/server/sequential_cli_util.h"
+#include "tests/server/cli_test_util.h"
 #include "tests/stats/sequential_fixture.h"
 
 namespace verdict::cli {

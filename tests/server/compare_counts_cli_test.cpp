@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "tests/server/sequential_cli_util.h"
+#include "tests/server/cli_test_util.h"
 #include "tests/stats/sequential_fixture.h"
 
 namespace verdict::cli {

@@ -13,49 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/server/cli_test_util.h"
+
 namespace verdict::cli {
 namespace {
 
+using ProcessResult = testing::CliRun;
+using testing::RunVerdict;
+
 using nlohmann::json;
-
-struct ProcessResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// A per-process scratch path (parallel ctest processes do not collide).
-std::string ScratchPath(const std::string& name) {
-  return ::testing::TempDir() + "/verdict_ks_cli_" + std::to_string(getpid()) + "_" + name;
-}
-
-// Runs `verdict <args>` (stdin from `stdin_path`), capturing stdout and stderr.
-ProcessResult RunVerdict(const std::vector<std::string>& args,
-                         const std::string& stdin_path = "/dev/null") {
-  const std::string out_path = ScratchPath("stdout"), err_path = ScratchPath("stderr");
-  std::string cmd = ShellQuote(VERDICT_BINARY_PATH);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " >" + ShellQuote(out_path) + " 2>" + ShellQuote(err_path) + " <" + ShellQuote(stdin_path);
-  const int status = std::system(cmd.c_str());
-  ProcessResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadAll(out_path);
-  r.err = ReadAll(err_path);
-  std::remove(out_path.c_str());
-  std::remove(err_path.c_str());
-  return r;
-}
 
 // Sample files written by the tests, removed when the process exits.
 struct ScratchFiles {
@@ -67,7 +33,7 @@ struct ScratchFiles {
 
 std::string WriteFile(const std::string& name, const std::string& text) {
   static ScratchFiles files;
-  const std::string path = ScratchPath(name);
+  const std::string path = testing::TempPath(name);
   std::ofstream(path, std::ios::binary) << text;
   files.paths.push_back(path);
   return path;

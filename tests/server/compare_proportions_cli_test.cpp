@@ -14,46 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/server/cli_test_util.h"
+
 namespace verdict::cli {
 namespace {
 
 using nlohmann::json;
 
-struct ProcessResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs `verdict <args>` with stdout and stderr captured in temporary files
-// (named by pid, so parallel ctest processes do not collide).
-ProcessResult RunVerdict(const std::vector<std::string>& args) {
-  const std::string base = ::testing::TempDir() + "/verdict_prop_cli_" + std::to_string(getpid());
-  const std::string out_path = base + ".out";
-  const std::string err_path = base + ".err";
-  std::string cmd = ShellQuote(VERDICT_BINARY_PATH);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " >" + ShellQuote(out_path) + " 2>" + ShellQuote(err_path) + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  ProcessResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadAll(out_path);
-  r.err = ReadAll(err_path);
-  std::remove(out_path.c_str());
-  std::remove(err_path.c_str());
-  return r;
-}
+using ProcessResult = testing::CliRun;
+using testing::RunVerdict;
 
 std::string Counts(const json& c, const char* side) {
   return std::to_string(c[std::string(side) + "_events"].get<long long>()) + "/" +

@@ -10,28 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "tests/server/cli_test_util.h"
 #include <vector>
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string Quote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using Result = verdict::cli::testing::CliRun;
 
 std::string Example(const std::string& name) {
   return std::string(VERDICT_SOURCE_DIR) + "/examples/" + name;
@@ -42,29 +27,13 @@ std::string Scenario(const std::string& name) {
 
 class JudgeCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/verdict_judge_cli_XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-  }
-  void TearDown() override { std::system(("rm -rf " + Quote(dir_)).c_str()); }
 
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
+    return dir_.Write(name, text);
   }
 
   Result Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(VERDICT_BINARY_PATH) + " judge";
-    for (const std::string& a : args) cmd += " " + Quote(a);
-    cmd += " >" + Quote(dir_ + "/out") + " 2>" + Quote(dir_ + "/err") + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(dir_ + "/out");
-    r.err = ReadAll(dir_ + "/err");
-    return r;
+    return verdict::cli::testing::RunSubcommand("judge", args);
   }
 
   // The istio preset on a recording.
@@ -76,7 +45,7 @@ class JudgeCli : public ::testing::Test {
     return Run(args);
   }
 
-  std::string dir_;
+  verdict::cli::testing::ScratchDir dir_;
 };
 
 size_t Lines(const std::string& s) {
@@ -155,7 +124,7 @@ TEST_F(JudgeCli, UsageErrorsAreExitTwoWithOneLineEach) {
        "{{ namespace }} has no value"},
       {{"--preset", "istio", "--var", "tagret=x", "--data", data}, "unknown variable \"tagret\""},
       {{"--preset", "istio", "--var", "namespace=a", "--var", "service=b", "--data",
-        dir_ + "/missing.json"},
+        dir_.path() + "/missing.json"},
        "missing.json: cannot open file"},
   };
   for (const Case& c : cases) {

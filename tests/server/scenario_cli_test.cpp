@@ -59,6 +59,37 @@ TEST(ScenarioCli, WritesToStdoutWithAOneLineSummaryOnStderr) {
   EXPECT_THAT(r.err, HasSubstr("v2 0 requests"));
 }
 
+TEST(ScenarioCli, RpsPerPodScalesTheTrafficAndDefaultsToTheLibrarysSpec) {
+  const std::string out = TempPath("rps.om");
+  const CliRun busy = RunVerdict({"scenario", "healthy", "--end", "1795662000", "--duration", "20m",
+                                  "--rps-per-pod", "30", "--out", out, "--json"});
+  ASSERT_EQ(busy.exit_code, 0) << busy.err;
+  const auto j = nlohmann::json::parse(busy.out);
+  EXPECT_EQ(j["requests_per_scrape"]["min"], 300);  // 2/3 and 4/3 of 30 * 15
+  EXPECT_EQ(j["requests_per_scrape"]["max"], 600);
+  // The same spec through the library gives the same counts.
+  auto spec = analyzer::NamedScenarioSpec("healthy");
+  ASSERT_TRUE(spec.ok());
+  spec->end_unix = 1795662000;
+  spec->window_seconds = 1200;
+  ASSERT_TRUE(analyzer::SetRequestsPerSecondPerPod(30, &*spec).ok());
+  auto sc = analyzer::GenerateScenario(*spec);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  double total = 0;
+  for (double t : sc->truth.at("v1").total) total += t;
+  EXPECT_EQ(j["truth"]["v1"]["requests"], total);
+  // v1: 3 pods x 80 scrapes x 450 on average (sd about 1350; 5% is 4 sd).
+  EXPECT_NEAR(total, 108000, 5400);
+  // Without the flag: the library's default spec (20-40 per scrape).
+  const CliRun plain = RunVerdict(
+      {"scenario", "healthy", "--end", "1795662000", "--duration", "20m", "--out", out, "--json"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const auto p = nlohmann::json::parse(plain.out);
+  EXPECT_EQ(p["requests_per_scrape"]["min"], analyzer::ScenarioSpec{}.min_requests);
+  EXPECT_EQ(p["requests_per_scrape"]["max"], analyzer::ScenarioSpec{}.max_requests);
+  std::remove(out.c_str());
+}
+
 TEST(ScenarioCli, ListsTheCatalog) {
   const CliRun r = RunVerdict({"scenario", "--list", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -83,6 +114,9 @@ TEST(ScenarioCli, BadInputIsExitTwoWithOneLineNamingTheArgument) {
       {{"scenario", "healthy", "--duration", "90s"}, "--duration: \"90s\" must be whole minutes"},
       {{"scenario", "healthy", "--format", "csv"}, "--format: \"csv\" is not one of"},
       {{"scenario", "healthy", "--json"}, "--json needs --out FILE"},
+      {{"scenario", "healthy", "--rps-per-pod", "0"},
+       "--rps-per-pod: requests per second per pod must be between 0.1 and 500, got 0"},
+      {{"scenario", "healthy", "--rps-per-pod", "1e6"}, "--rps-per-pod: requests per second"},
       {{"scenario", "healthy", "--out", "/nonexistent/dir/x.om"}, "--out: cannot write"},
   };
   for (const Case& c : cases) {
