@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/server/sequential_cli_util.h"
+#include "tests/server/cli_test_util.h"
 
 namespace verdict::cli::testing {
 namespace {
