@@ -128,6 +128,11 @@ StatusOr<Histograms> Collect(const HistogramSteps& c, const HistogramSteps& b, D
   usage->steps_used = static_cast<int64_t>(h.canary.size());
   usage->canary_amount = h.canary_sum.back();
   usage->control_amount = h.control_sum.back();
+  if (usage->canary_amount > kMaxExactCount || usage->control_amount > kMaxExactCount) {
+    return InvalidArgumentError("observations (canary " + FormatCount(usage->canary_amount) +
+                                ", control " + FormatCount(usage->control_amount) +
+                                ") exceed 2^53 and cannot be counted exactly");
+  }
   return h;
 }
 

@@ -128,6 +128,11 @@ StatusOr<RateData> CollectRates(const CountSteps& canary, const CountSteps& cont
     d.usage.control_amount += bt;
   }
   d.usage.steps_used = static_cast<int64_t>(d.canary_total.size());
+  if (d.usage.canary_amount > kMaxExactCount || d.usage.control_amount > kMaxExactCount) {
+    return InvalidArgumentError("total events (canary " + FormatCount(d.usage.canary_amount) +
+                                ", control " + FormatCount(d.usage.control_amount) +
+                                ") exceed 2^53 and cannot be counted exactly");
+  }
   return d;
 }
 

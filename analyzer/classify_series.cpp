@@ -146,9 +146,21 @@ MetricResult Fixed(MetricResult result, const rules::MetricSpec& spec, std::vect
   c.high = mw->ci_high;
   c.p_value = directional.ok() ? directional->p_value : mw->p_value;
   c.null_hypothesis = "no shift";
-  const Evidence evidence = Decide(limits, c.low, c.high);
+  // A relative margin of a zero control median tolerates nothing and means
+  // nothing (all-zero series would pass on a 0 to 0 interval): not judged.
+  const bool no_base = spec.margin.relative() && !(std::fabs(median_control) > 0);
+  const Evidence evidence = no_base ? Evidence::kOpen : Decide(limits, c.low, c.high);
   c.outcome = ToOutcome(evidence);
   rules::Margin shown{rules::Margin::Type::kAbsolute, threshold};
+  if (no_base) {
+    c.reason = "canary median " + FormatNumber(median_canary) + " vs control " +
+               FormatNumber(median_control) + " (" + std::to_string(canary.size()) + " and " +
+               std::to_string(control.size()) + " samples): the control median is 0, so the " +
+               "relative margin " + FormatShort(spec.margin.value * 100) +
+               "% of it cannot be judged (use an absolute margin)";
+    result.checks.push_back(c);
+    return result;
+  }
   c.reason = "canary median " + FormatNumber(median_canary) + " vs control " +
              FormatNumber(median_control) + " (" + std::to_string(canary.size()) + " and " +
              std::to_string(control.size()) +

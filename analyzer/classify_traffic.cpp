@@ -56,6 +56,10 @@ MetricResult ClassifyTraffic(const rules::MetricSpec& spec, const MetricData& da
   }
   result.data.steps_used = static_cast<int64_t>(canary.size());
   const double nc = result.data.canary_amount, nb = result.data.control_amount;
+  if (nc > kMaxExactCount || nb > kMaxExactCount) {
+    return SetError(result, "malformed data: requests (canary " + FormatCount(nc) + ", control " +
+                                FormatCount(nb) + ") exceed 2^53 and cannot be counted exactly");
+  }
   if (!(nc > 0) || nc < static_cast<double>(spec.min_data) ||
       nb < static_cast<double>(spec.min_data)) {
     return SetNodata(result, NotEnoughDataReason(result.data, true));

@@ -25,7 +25,9 @@ std::string FormatNumber(double value, int significant) {
   if (value == 0) return "0";
   if (significant < 1) significant = 1;
   const double magnitude = std::fabs(value);
-  if (magnitude < 1e-4) return Printf("%.*e", significant - 1, value);
+  // Very small and very large magnitudes in scientific notation: "%f" would
+  // print a 1e300 as hundreds of digits (cut off by the buffer, so wrong).
+  if (magnitude < 1e-4 || magnitude >= 1e15) return Printf("%.*e", significant - 1, value);
   const int exponent = static_cast<int>(std::floor(std::log10(magnitude)));
   int decimals = significant - 1 - exponent;
   if (decimals < 0) decimals = 0;

@@ -16,6 +16,9 @@
 namespace verdict::analyzer::judge_detail {
 
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
+// 2^53: counts summed over the window beyond this are not exact in a double
+// (nor in the int64 the fixed tests round to); the data is called malformed.
+inline constexpr double kMaxExactCount = 9007199254740992.0;
 
 // The acceptable range of a measure given the direction and margin.
 struct Limits {

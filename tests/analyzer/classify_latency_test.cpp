@@ -158,5 +158,15 @@ TEST(ClassifyLatency, ACanaryWithoutBucketsIsNodata) {
   EXPECT_EQ(r.outcome, Outcome::kNodata);
 }
 
+TEST(ClassifyLatency, HugeHistogramCountsBeyondTwoToThe53AreAnErrorNeverAPass) {
+  // 1e15 observations per step and side for 40 steps used to pass the p99
+  // on a "1.00 to 1.00" interval although the counts are not exact.
+  const MetricResult r =
+      JudgeMetric(Latency("    quantiles: [0.99]\n    margin: 20%"),
+                  Histograms(40, 1e15, LogNormal(40, 0.6), 1e15, LogNormal(40, 0.6)));
+  EXPECT_EQ(r.outcome, Outcome::kError) << r.reason;
+  EXPECT_NE(r.reason.find("2^53"), std::string::npos) << r.reason;
+}
+
 }  // namespace
 }  // namespace verdict::analyzer

@@ -199,5 +199,23 @@ TEST(ClassifyRatio, ASourceFailureIsAnErrorThatKeepsTheStatus) {
   EXPECT_EQ(r.reason, "the data source failed: unavailable: down");
 }
 
+TEST(ClassifyRatio, HugeCountsBeyondTwoToThe53AreAnErrorNeverAPass) {
+  // 1e15 requests per step for 40 steps: 4e16 per side cannot be counted
+  // exactly; equal rates used to pass with a "1.00 to 1.00" interval, and in
+  // fixed mode 1e300 overflowed the int64 rounding.
+  for (const char* extra : {"", "    mode: fixed\n"}) {
+    const MetricResult r =
+        JudgeMetric(Ratio("10%", extra), RepeatRatio({1e12, 1e15, 1e12, 1e15}, 40));
+    EXPECT_EQ(r.outcome, Outcome::kError) << r.reason;
+    EXPECT_NE(r.reason.find("2^53"), std::string::npos) << r.reason;
+    const MetricResult h =
+        JudgeMetric(Ratio("10%", extra), RepeatRatio({1e299, 1e300, 1e299, 1e300}, 40));
+    EXPECT_EQ(h.outcome, Outcome::kError) << h.reason;
+  }
+  // Large but exact counts are still judged.
+  const MetricResult ok = JudgeMetric(Ratio("10%"), RepeatRatio({1e9, 1e12, 1e9, 1e12}, 40));
+  EXPECT_EQ(ok.outcome, Outcome::kPass) << ok.reason;
+}
+
 }  // namespace
 }  // namespace verdict::analyzer

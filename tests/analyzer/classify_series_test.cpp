@@ -137,5 +137,19 @@ TEST(ClassifySeries, ARelativeMarginAroundAZeroMeanControlStaysInconclusive) {
   EXPECT_EQ(r.outcome, Outcome::kInconclusive) << r.reason;
 }
 
+TEST(ClassifySeries, AllZeroSeriesInFixedModeWithARelativeMarginNeverPass) {
+  // Both sides 0 at every step: the shift's interval is 0 to 0 and "10% of the
+  // control median 0" is 0, which used to pass.
+  const std::vector<double> zeros(40, 0.0);
+  const MetricResult r =
+      JudgeMetric(Series("    mode: fixed\n    margin: 10%"), test::SeriesData(zeros, zeros));
+  EXPECT_EQ(r.outcome, Outcome::kInconclusive) << r.reason;
+  EXPECT_NE(r.reason.find("control median is 0"), std::string::npos) << r.reason;
+  // An absolute margin still judges the same data.
+  const MetricResult a =
+      JudgeMetric(Series("    mode: fixed\n    margin: 0.5"), test::SeriesData(zeros, zeros));
+  EXPECT_NE(a.outcome, Outcome::kError) << a.reason;
+}
+
 }  // namespace
 }  // namespace verdict::analyzer
