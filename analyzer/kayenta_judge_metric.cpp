@@ -10,6 +10,7 @@
 #include "analyzer/judge_format.h"
 #include "analyzer/judge_internal.h"
 #include "analyzer/kayenta_judge.h"
+#include "stats/quantile_test.h"
 
 namespace verdict::analyzer {
 namespace {
@@ -95,6 +96,32 @@ Outcome OutcomeOf(const std::string& label) {
   return Outcome::kNodata;
 }
 
+// The checks of the native classifiers on counts (negative, infinite, bad >
+// total, beyond 2^53) and histograms (cumulative, finite, non-negative), so
+// that malformed data is an Error here too and never a Pass.
+Status ValidateCounts(const rules::MetricSpec& spec, const MetricData& d) {
+  if (spec.kind == rules::MetricKind::kRatio) {
+    return judge_detail::CollectRates(d.canary.counts, d.control.counts, "bad events").status();
+  }
+  if (spec.kind != rules::MetricKind::kLatency) return Status::Ok();
+  for (const auto& [side, h] : {std::make_pair("canary", &d.canary.histogram),
+                                std::make_pair("control", &d.control.histogram)}) {
+    for (size_t s = 0; s < h->counts.size(); ++s) {
+      const std::vector<double>& counts = h->counts[s];
+      if (counts.empty() ||
+          std::any_of(counts.begin(), counts.end(), [](double v) { return std::isnan(v); })) {
+        continue;
+      }
+      Status st = stats::ValidateBucketCounts(h->upper_bounds, counts);
+      if (!st.ok()) {
+        return InvalidArgumentError(std::string(side) + " histogram at step " +
+                                    std::to_string(s + 1) + ": " + st.message());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 MetricResult ClassifyKayenta(const rules::MetricSpec& spec, const MetricData& data) {
@@ -107,6 +134,9 @@ MetricResult ClassifyKayenta(const rules::MetricSpec& spec, const MetricData& da
   options.kayenta = spec.kayenta;
   options.critical = spec.critical;
   options.min_data = spec.min_data;
+  if (Status valid = ValidateCounts(spec, data); !valid.ok()) {
+    return judge_detail::SetError(result, "malformed data: " + valid.message());
+  }
   const std::vector<NamedSeries> series = SeriesOf(spec, data);
   const KayentaClassification* worst = nullptr;
   std::vector<KayentaClassification> all;

@@ -307,5 +307,54 @@ TEST(KayentaScoring, AnImportedKayentaConfigJudgesRecordedSeries) {
   EXPECT_NE(v.verdict, Overall::kPass);
 }
 
+TEST(KayentaJudge, MalformedCountsAndHistogramsAreAnErrorNeverAPass) {
+  // Kayenta mode judged per-step rates and quantiles without the native
+  // checks: bad > total, negative or infinite counts and non-cumulative
+  // buckets passed (a critical metric, exit 0).
+  const rules::Config c = test::ParseYaml(R"(
+mode: kayenta
+metrics:
+  - name: errors
+    kind: ratio
+    bad: 'requests_total{{{ selector }}, code="500"}'
+    total: 'requests_total{{{ selector }}}'
+    critical: true
+    min_data: 1
+  - name: latency
+    kind: latency
+    query: 'latency_bucket{{{ selector }}}'
+    quantiles: [0.5]
+    min_data: 1
+selectors:
+  control: 'version="v1"'
+  canary: 'version="v2"'
+)");
+  ASSERT_EQ(c.metrics.size(), 2u);
+  for (const test::RatioStep bad : {test::RatioStep{2000, 1000, 1, 1000},
+                                    test::RatioStep{-1, 1000, 1, 1000},
+                                    test::RatioStep{1, test::kInf, 1, 1000}}) {
+    std::vector<test::RatioStep> steps(40, {1, 1000, 1, 1000});
+    steps[0] = bad;
+    const MetricResult r = JudgeMetric(c.metrics[0], test::RatioData(steps));
+    EXPECT_EQ(r.outcome, Outcome::kError) << r.reason;
+    EXPECT_NE(r.reason.find("malformed data"), std::string::npos) << r.reason;
+  }
+  MetricData h;
+  h.step_seconds = 30;
+  for (SideData* side : {&h.canary, &h.control}) side->histogram.upper_bounds = {10, 50, test::kInf};
+  for (int i = 0; i < 40; ++i) {
+    h.step_end_unix.push_back(1764000000 + 30 * (i + 1));
+    h.canary.histogram.counts.push_back({50, 10, 50});  // not cumulative
+    h.control.histogram.counts.push_back({10, 40, 50});
+  }
+  h.canary.histogram.counts[1] = {10, 40, 50};
+  const MetricResult l = JudgeMetric(c.metrics[1], h);
+  EXPECT_EQ(l.outcome, Outcome::kError) << l.reason;
+  const MetricResult bad_ratio = JudgeMetric(
+      c.metrics[0], test::RepeatRatio({2000, 1000, 1, 1000}, 40));
+  const Verdict v = CombineVerdict(c, {bad_ratio, l});
+  EXPECT_NE(v.verdict, Overall::kPass);
+}
+
 }  // namespace
 }  // namespace verdict::analyzer
