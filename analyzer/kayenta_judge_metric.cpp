@@ -103,7 +103,24 @@ Status ValidateCounts(const rules::MetricSpec& spec, const MetricData& d) {
   if (spec.kind == rules::MetricKind::kRatio) {
     return judge_detail::CollectRates(d.canary.counts, d.control.counts, "bad events").status();
   }
+  if (spec.kind == rules::MetricKind::kSeries) {
+    for (const auto& [side, values] : {std::make_pair("canary", &d.canary.series.values),
+                                       std::make_pair("control", &d.control.series.values)}) {
+      for (size_t s = 0; s < values->size(); ++s) {
+        if (std::isinf((*values)[s])) {
+          return InvalidArgumentError(std::string("an infinite ") + side + " value at step " +
+                                      std::to_string(s + 1) + " (+Inf/-Inf from the query)");
+        }
+      }
+    }
+  }
   if (spec.kind != rules::MetricKind::kLatency) return Status::Ok();
+  for (const HistogramSteps* h : {&d.canary.histogram, &d.control.histogram}) {
+    if (!h->upper_bounds.empty() && !std::isinf(h->upper_bounds.back())) {
+      return InvalidArgumentError("a histogram without a +Inf bucket: the total count of "
+                                  "observations is unknown");
+    }
+  }
   for (const auto& [side, h] : {std::make_pair("canary", &d.canary.histogram),
                                 std::make_pair("control", &d.control.histogram)}) {
     for (size_t s = 0; s < h->counts.size(); ++s) {

@@ -30,7 +30,8 @@ double OrInf(const json& j, double inf) { return j.is_null() ? inf : j.get<doubl
 }
 
 TEST(JudgeBounds, WilsonMatchesRPropTestWithoutCorrection) {
-  for (const json& c : test::LoadFixture("judge_bounds.json")["wilson"]) {
+  const json fixture = test::LoadFixture("judge_bounds.json");  // outlives the loop
+  for (const json& c : fixture["wilson"]) {
     const Interval i = WilsonInterval(c["x"], c["n"], c["conf"]);
     // Closed form on both sides; only rounding differs.
     EXPECT_TRUE(Close(i.low, c["interval"][0], 1e-10)) << c.dump();
@@ -39,7 +40,8 @@ TEST(JudgeBounds, WilsonMatchesRPropTestWithoutCorrection) {
 }
 
 TEST(JudgeBounds, NewcombeMatchesRFromWilsonIntervals) {
-  for (const json& c : test::LoadFixture("judge_bounds.json")["newcombe"]) {
+  const json fixture = test::LoadFixture("judge_bounds.json");  // outlives the loop
+  for (const json& c : fixture["newcombe"]) {
     const Interval i = NewcombeDifference(c["x1"], c["n1"], c["x2"], c["n2"], c["conf"]);
     EXPECT_TRUE(Close(i.low, c["interval"][0], 1e-9)) << c.dump();
     EXPECT_TRUE(Close(i.high, c["interval"][1], 1e-9)) << c.dump();
@@ -47,7 +49,8 @@ TEST(JudgeBounds, NewcombeMatchesRFromWilsonIntervals) {
 }
 
 TEST(JudgeBounds, ExactRateRatioMatchesRPoissonTest) {
-  for (const json& c : test::LoadFixture("judge_bounds.json")["rate_ratio"]) {
+  const json fixture = test::LoadFixture("judge_bounds.json");  // outlives the loop
+  for (const json& c : fixture["rate_ratio"]) {
     const Interval i = ExactRateRatio(c["x1"], c["t1"], c["x2"], c["t2"], c["conf"]);
     // qbeta in R and Boost agree to ~1e-12 relative; 1e-8 leaves room.
     EXPECT_TRUE(Close(i.low, OrInf(c["interval"][0], kInf), 1e-8)) << c.dump();
@@ -56,7 +59,8 @@ TEST(JudgeBounds, ExactRateRatioMatchesRPoissonTest) {
 }
 
 TEST(JudgeBounds, BernoulliMixtureSequenceMatchesAnIndependentRRoot) {
-  for (const json& c : test::LoadFixture("judge_bounds.json")["mixture"]) {
+  const json fixture = test::LoadFixture("judge_bounds.json");  // outlives the loop
+  for (const json& c : fixture["mixture"]) {
     const Interval i = BernoulliRateSequence(c["events"], c["trials"], c["alpha"]);
     // R's uniroot at tol 1e-14 against our 200-step bisection: both far below
     // 1e-9 relative of the bound.
@@ -66,7 +70,8 @@ TEST(JudgeBounds, BernoulliMixtureSequenceMatchesAnIndependentRRoot) {
 }
 
 TEST(JudgeBounds, LaiTSequenceMatchesItsDefinitionInR) {
-  for (const json& c : test::LoadFixture("judge_bounds.json")["lai"]) {
+  const json fixture = test::LoadFixture("judge_bounds.json");  // outlives the loop
+  for (const json& c : fixture["lai"]) {
     PairedSums sums;
     for (double y : c["y"]) sums.Add(y, 0);
     const Interval i = PairedDifferenceSequence(sums, c["rho"], c["alpha"]);
@@ -78,7 +83,8 @@ TEST(JudgeBounds, LaiTSequenceMatchesItsDefinitionInR) {
 }
 
 TEST(JudgeBounds, BinomialQuantileBoundsMatchRPbinom) {
-  for (const json& c : test::LoadFixture("judge_bounds.json")["binomial_quantile"]) {
+  const json fixture = test::LoadFixture("judge_bounds.json");  // outlives the loop
+  for (const json& c : fixture["binomial_quantile"]) {
     std::vector<double> bounds;
     for (const json& b : c["bounds"])
       bounds.push_back(

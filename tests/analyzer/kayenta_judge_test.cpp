@@ -354,6 +354,18 @@ selectors:
       c.metrics[0], test::RepeatRatio({2000, 1000, 1, 1000}, 40));
   const Verdict v = CombineVerdict(c, {bad_ratio, l});
   EXPECT_NE(v.verdict, Overall::kPass);
+  // A histogram without +Inf has no total; an infinite gauge value is a data error.
+  for (SideData* side : {&h.canary, &h.control}) {
+    side->histogram.upper_bounds = {10, 50, 100};
+    side->histogram.counts.assign(40, {10, 40, 50});
+  }
+  EXPECT_EQ(JudgeMetric(c.metrics[1], h).outcome, Outcome::kError);
+  rules::MetricSpec series = c.metrics[1];
+  series.kind = rules::MetricKind::kSeries;
+  std::vector<double> values(40, 1.0);
+  values[5] = test::kInf;
+  const MetricResult s = JudgeMetric(series, test::SeriesData(values, values));
+  EXPECT_EQ(s.outcome, Outcome::kError) << s.reason;
 }
 
 }  // namespace
