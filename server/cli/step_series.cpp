@@ -1,5 +1,7 @@
 #include "server/cli/step_series.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +10,8 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+
+#include "server/cli/sample_file.h"
 
 namespace verdict::cli {
 namespace {
@@ -71,7 +75,7 @@ Status ParseNumbers(const std::string& name, int line, const std::vector<std::st
   for (size_t i = from; i < tokens.size(); ++i) {
     double v = 0;
     if (!ParseNumber(tokens[i], &v)) {
-      return LineError(name, line, "'" + tokens[i] + "' is not a number");
+      return LineError(name, line, "'" + PrintableToken(tokens[i]) + "' is not a number");
     }
     out->push_back(v);
   }
@@ -86,7 +90,14 @@ StatusOr<std::string> ReadTextFile(const std::string& path) {
   }
   std::ifstream f(path, std::ios::binary);
   if (!f) return InvalidArgumentError(path + ": cannot open file: " + std::strerror(errno));
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return InvalidArgumentError(path + ": cannot read file: is a directory");
+  }
+  std::ostringstream text;
+  text << f.rdbuf();  // sets failbit on f, never throws, when the read fails
+  if (f.bad()) return InvalidArgumentError(path + ": cannot read file");
+  return text.str();
 }
 
 StatusOr<CountSeries> ParseCountSeries(const std::string& text, const std::string& name) {

@@ -1,6 +1,7 @@
 // End-to-end tests of `verdict compare counts`, run as a subprocess.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -171,6 +172,21 @@ TEST(CompareCountsCli, SimulatedRolloutsFailAtMostAlphaWhenHealthyAndCatchDouble
             << "/100, doubled failed " << doubled_failed << "/30\n";
   EXPECT_LE(healthy_failed, 11);
   EXPECT_GE(doubled_failed, 27);
+}
+
+TEST(CompareCountsCli, DirectoryAsSeriesIsExitTwoNamingIt) {
+  const auto run = RunVerdict({"compare", "counts", "--series", ::testing::TempDir()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err, "verdict compare counts: error: " + ::testing::TempDir() +
+                         ": cannot read file: is a directory\n");
+}
+
+TEST(CompareCountsCli, OverflowingExposuresAreExitTwoNamingTheLine) {
+  const auto path = WriteTemp("huge.txt", "12 3000 95 27000\n1e308 1e308 1e308 1e308\n");
+  const auto run = RunVerdict({"compare", "counts", "--series", path});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.rfind("verdict compare counts: error: " + path + ":2: ", 0), 0u) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
 }  // namespace
