@@ -269,7 +269,11 @@ void QuantileTest::Evaluate() {
 StatusOr<std::size_t> FindBucketBound(const std::vector<double>& u, double value) {
   std::string list;
   for (size_t b = 0; b + 1 < u.size(); ++b) {
-    if (std::fabs(u[b] - value) <= 1e-9 * std::max(std::fabs(u[b]), std::fabs(value))) return b;
+    // isfinite: with value = +-inf the relative tolerance would be inf too.
+    if (std::isfinite(value) &&
+        std::fabs(u[b] - value) <= 1e-9 * std::max(std::fabs(u[b]), std::fabs(value))) {
+      return b;
+    }
     list += (b ? ", " : "") + Num(u[b]);
   }
   return InvalidArgumentError(Num(value) + " is not a finite bucket bound; bounds are " + list);

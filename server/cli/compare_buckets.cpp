@@ -88,6 +88,19 @@ int RunBuckets(BucketsArgs a) {
   if (!alternative) {
     return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
   }
+  // Checked here so the error names the flag (the tests' own checks would be
+  // reported as --quantile or without a flag).
+  if (!(a.alpha > 0 && a.alpha < 1)) {
+    return ReportError(kCommand, fmt::format("--alpha: must be in (0, 1), got {}", a.alpha));
+  }
+  if (!(a.margin >= 0 && std::isfinite(a.margin))) {
+    return ReportError(kCommand,
+                       fmt::format("--margin: must be a finite number >= 0, got {}", a.margin));
+  }
+  if (!(a.concentration > 0 && std::isfinite(a.concentration))) {
+    return ReportError(kCommand, fmt::format("--concentration: must be a finite number > 0, got {}",
+                                             a.concentration));
+  }
   if (!a.quantile && !a.slo) a.quantile = 0.99;
   const int tests = (a.quantile ? 1 : 0) + (a.slo ? 1 : 0);
   const double alpha_each = a.alpha / tests;

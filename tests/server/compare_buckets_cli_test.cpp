@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stats/count_eprocess.h"
@@ -158,6 +159,23 @@ TEST(CompareBucketsCli, InputErrorsNameFileLineAndStep) {
   run = RunVerdict({"compare", "buckets", "--buckets", ok, "--quantile", "99"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("quantile must be in (0, 1)"), std::string::npos);
+}
+
+TEST(CompareBucketsCli, InfiniteSloIsRejectedNotTreatedAsTheFirstBound) {
+  const auto ok = WriteTemp("ok.txt", kSlowCanary);
+  const auto run = RunVerdict({"compare", "buckets", "--buckets", ok, "--slo", "inf"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--slo: inf is not a finite bucket bound"), std::string::npos) << run.err;
+}
+
+TEST(CompareBucketsCli, OutOfRangeOptionsNameTheirOwnFlag) {
+  const auto ok = WriteTemp("ok.txt", kSlowCanary);
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--alpha", "0"}, {"--alpha", "1"}, {"--margin", "-1"}, {"--concentration", "0"}}) {
+    const auto run = RunVerdict({"compare", "buckets", "--buckets", ok, flag, value});
+    EXPECT_EQ(run.exit_code, 2) << flag;
+    EXPECT_EQ(run.err.rfind("verdict compare buckets: error: " + flag + ": ", 0), 0u) << run.err;
+  }
 }
 
 TEST(CompareBucketsCli, HelpDocumentsTheFileFormat) {

@@ -149,6 +149,13 @@ TEST(QuantileTest, SlowRequestStepCountsObservationsAboveTheBound) {
             "400 is not a finite bucket bound; bounds are 100, 250, 500");
 }
 
+TEST(QuantileTest, InfiniteSloIsNotABucketBoundAndDoesNotMatchTheFirstBound) {
+  for (double v : {kInf, -kInf, std::nan("")}) {
+    auto index = FindBucketBound({100, 250, 500, kInf}, v);
+    EXPECT_FALSE(index.ok()) << v << " matched bound " << (index.ok() ? *index : 99);
+  }
+}
+
 // Seeded Monte Carlo: identical lognormal latencies on both sides, 30 looks,
 // p99 and p50, two-sided and greater. Each run's chance of ever rejecting is at
 // most alpha = 0.05; over 300 runs per configuration we allow
