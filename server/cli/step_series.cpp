@@ -10,6 +10,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <unordered_set>
 
 #include "server/cli/sample_file.h"
 
@@ -131,6 +132,7 @@ StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::str
   VERDICT_RETURN_IF_ERROR(ParseNumbers(name, hline, header, 1, &s.upper_bounds));
   const size_t width = s.upper_bounds.size();
   bool have_canary = false, have_control = false;
+  std::unordered_set<std::string> seen_labels;  // a linear scan is O(steps^2)
   std::vector<double> counts;
   for (size_t k = 1; k < lines.size(); ++k) {
     const auto& [line, tokens] = lines[k];
@@ -155,8 +157,8 @@ StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::str
                          "step " + s.labels.back() + " has no " +
                              (have_canary ? "control" : "canary") + " line");
       }
-      for (const std::string& seen : s.labels) {
-        if (seen == label) return LineError(name, line, "step " + label + " appears again");
+      if (!seen_labels.insert(label).second) {
+        return LineError(name, line, "step " + label + " appears again");
       }
       s.labels.push_back(label);
       s.canary.emplace_back();
