@@ -105,12 +105,13 @@ int RunBuckets(BucketsArgs a) {
   const int tests = (a.quantile ? 1 : 0) + (a.slo ? 1 : 0);
   const double alpha_each = a.alpha / tests;
   auto text = ReadTextFile(a.buckets);
+  const std::string name = a.buckets == "-" ? "<stdin>" : a.buckets;  // for messages
   if (!text.ok()) return ReportError(kCommand, text.status().message());
-  auto series = ParseBucketSeries(*text, a.buckets);
+  auto series = ParseBucketSeries(*text, name);
   if (!series.ok()) return ReportError(kCommand, series.status().message());
   const std::vector<double>& bounds = series->upper_bounds;
   if (Status s = stats::ValidateUpperBounds(bounds); !s.ok()) {
-    return ReportError(kCommand, a.buckets + ": header: " + s.message());
+    return ReportError(kCommand, name + ": header: " + s.message());
   }
 
   nlohmann::json out;
@@ -135,7 +136,7 @@ int RunBuckets(BucketsArgs a) {
     for (size_t i = 0; i < series->labels.size(); ++i) {
       Status s = test->Add(series->canary[i], series->control[i]);
       if (!s.ok()) {
-        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", a.buckets, series->lines[i],
+        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", name, series->lines[i],
                                                  series->labels[i], s.message()));
       }
     }
@@ -196,7 +197,7 @@ int RunBuckets(BucketsArgs a) {
         if (s.ok()) s = process->Add(stats::SlowRequestStep(*index, c, b));
       }
       if (!s.ok()) {
-        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", a.buckets, series->lines[i],
+        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", name, series->lines[i],
                                                  series->labels[i], s.message()));
       }
     }
@@ -233,7 +234,7 @@ int RunBuckets(BucketsArgs a) {
   if (a.json) {
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << fmt::format("{}: {} steps, alternative {}, margin {}, alpha {}{}\n", a.buckets,
+    std::cout << fmt::format("{}: {} steps, alternative {}, margin {}, alpha {}{}\n", name,
                              series->labels.size(), stats::AlternativeName(*alternative),
                              Fmt(a.margin), Fmt(a.alpha),
                              tests > 1 ? fmt::format(" ({} per test)", Fmt(alpha_each)) : "");

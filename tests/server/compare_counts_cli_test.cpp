@@ -189,5 +189,13 @@ TEST(CompareCountsCli, OverflowingExposuresAreExitTwoNamingTheLine) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
+TEST(CompareCountsCli, StdinErrorsNameStdinNotADash) {
+  const auto input = WriteTemp("three.txt", "12 3000 95\n");
+  const auto run = RunVerdict({"compare", "counts", "--series", "-"}, input);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.rfind("verdict compare counts: error: <stdin>:1: expected 4 numbers", 0), 0u)
+      << run.err;
+}
+
 }  // namespace
 }  // namespace verdict::cli
