@@ -178,6 +178,15 @@ TEST(CompareBucketsCli, OutOfRangeOptionsNameTheirOwnFlag) {
   }
 }
 
+TEST(CompareBucketsCli, AstronomicalCountsAreExitTwoInsteadOfHanging) {
+  const auto path =
+      WriteTemp("huge.txt", "le 100 1e+300 +Inf\ncanary 0 1e+300 2e+300 2e+300\ncontrol 0 0 1 2\n");
+  const auto run = RunVerdict({"compare", "buckets", "--buckets", path, "--quantile", "0.5"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err, "verdict compare buckets: error: " + path +
+                         ":3: step 0: canary: count of le=100 must be at most 2^53, got 1e+300\n");
+}
+
 TEST(CompareBucketsCli, HelpDocumentsTheFileFormat) {
   const auto run = RunVerdict({"compare", "buckets", "--help"});
   EXPECT_EQ(run.exit_code, 0);

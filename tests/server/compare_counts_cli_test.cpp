@@ -197,5 +197,14 @@ TEST(CompareCountsCli, StdinErrorsNameStdinNotADash) {
       << run.err;
 }
 
+TEST(CompareCountsCli, MultiLineNumericalFailureIsReportedOnOneLine) {
+  // Boost's quadrature error text spans two lines; the CLI must still print one.
+  const auto path = WriteTemp("extreme.txt", "5 2 0 5\n1e300 1e-300 3000 2\n");
+  const auto run = RunVerdict({"compare", "counts", "--series", path, "--margin", "1"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.rfind("verdict compare counts: error: " + path + ":2: ", 0), 0u) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+}
+
 }  // namespace
 }  // namespace verdict::cli
