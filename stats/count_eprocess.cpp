@@ -99,15 +99,28 @@ Status CountEProcess::Add(const CountStep& step, Look look) {
     return InvalidArgumentError("control_events is " + Num(step.control_events) +
                                 " but control_exposure is 0");
   }
+  const bool traffic = step.canary_exposure > 0 && step.control_exposure > 0;
+  const double total = step.canary_exposure + step.control_exposure;
+  const double share = step.canary_exposure / total;
+  const double complement = step.control_exposure / total;
+  if (traffic && !(std::isfinite(total) && share > 0 && complement > 0)) {
+    // The sum overflows (exposures near 1e308) or one share underflows to 0
+    // (exposures ~1e300 apart): the prior would be evaluated at 0.
+    return InvalidArgumentError("canary_exposure " + Num(step.canary_exposure) +
+                                " and control_exposure " + Num(step.control_exposure) +
+                                " give no usable traffic share (overflow or underflow); "
+                                "rescale the exposures");
+  }
   ++result_.steps;
-  if (step.canary_exposure > 0 && step.control_exposure > 0) {
-    const double total = step.canary_exposure + step.control_exposure;
-    const double share = step.canary_exposure / total;
-    const double complement = step.control_exposure / total;
+  if (traffic) {
     if (!prior_) {
+      try {
+        prior_ = seq_detail::DeltaPrior::Make(options_.concentration, share, complement);
+      } catch (const std::exception& e) {
+        return InternalError(std::string("count e-process: numerical failure: ") + e.what());
+      }
       prior_share_ = share;
       prior_complement_ = complement;
-      prior_ = seq_detail::DeltaPrior::Make(options_.concentration, share, complement);
     }
     likelihood_.Add(share, complement, step.canary_events, step.control_events);
     result_.canary_events += step.canary_events;

@@ -119,6 +119,12 @@ Status ValidateBucketCounts(const std::vector<double>& u, const std::vector<doub
       return InvalidArgumentError("count of le=" + Num(u[b]) + " must be finite and >= 0, got " +
                                   Num(c[b]));
     }
+    // Above 2^53 counts are no longer exact integers, and near 1e100 the
+    // mixture's root search stops converging (a hang, not an error).
+    if (c[b] > 9007199254740992.0) {
+      return InvalidArgumentError("count of le=" + Num(u[b]) + " must be at most 2^53, got " +
+                                  Num(c[b]));
+    }
     if (b > 0 && c[b] < c[b - 1] * (1 - 1e-9) - 1e-9) {
       return InvalidArgumentError("buckets are not cumulative: le=" + Num(u[b]) + " has " +
                                   Num(c[b]) + " < " + Num(c[b - 1]) + " of le=" + Num(u[b - 1]));
@@ -269,7 +275,11 @@ void QuantileTest::Evaluate() {
 StatusOr<std::size_t> FindBucketBound(const std::vector<double>& u, double value) {
   std::string list;
   for (size_t b = 0; b + 1 < u.size(); ++b) {
-    if (std::fabs(u[b] - value) <= 1e-9 * std::max(std::fabs(u[b]), std::fabs(value))) return b;
+    // isfinite: with value = +-inf the relative tolerance would be inf too.
+    if (std::isfinite(value) &&
+        std::fabs(u[b] - value) <= 1e-9 * std::max(std::fabs(u[b]), std::fabs(value))) {
+      return b;
+    }
     list += (b ? ", " : "") + Num(u[b]);
   }
   return InvalidArgumentError(Num(value) + " is not a finite bucket bound; bounds are " + list);

@@ -110,7 +110,7 @@ struct QuantileTestResult {
 // that there is at least one finite bound.
 Status ValidateUpperBounds(const std::vector<double>& upper_bounds);
 
-// Checks one side's bucket counts of one step: size, finite and >= 0,
+// Checks one side's bucket counts of one step: size, finite, >= 0 and <= 2^53,
 // cumulative (non-decreasing, up to a relative 1e-9 for extrapolated
 // increases). NaN is not checked here (callers skip such steps).
 Status ValidateBucketCounts(const std::vector<double>& upper_bounds,

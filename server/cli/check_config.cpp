@@ -4,6 +4,8 @@
 //
 // Exit codes: 0 valid; 2 invalid (one line per error on stderr, each naming
 // the file, line and path) or a usage error.
+#include <sys/stat.h>
+
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -94,6 +96,12 @@ int Run(const CheckConfigOptions& opts) {
   const int sources = !opts.file.empty() + !opts.preset.empty() + !opts.kayenta.empty();
   if (sources != 1) {
     return ReportError(kCommand, "give exactly one of FILE, --preset NAME or --kayenta FILE");
+  }
+  for (const std::string* path : {&opts.file, &opts.kayenta}) {
+    struct stat st {};
+    if (!path->empty() && ::stat(path->c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return ReportError(kCommand, *path + ": cannot read file: is a directory");
+    }
   }
   rules::Config config;
   std::string source;

@@ -17,7 +17,11 @@ int RunGuarded(const std::function<int()>& body) {
 }
 
 int ReportError(const std::string& command, const std::string& message, int code) {
-  std::cerr << "verdict " << command << ": error: " << message << "\n";
+  std::string line = message;  // one line, even for multi-line library messages
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::cerr << "verdict " << command << ": error: " << line << "\n";
   return code;
 }
 

@@ -40,7 +40,8 @@ void AddCompareBuckets(CLI::App& compare, Runner& run);
 // and kExitUsage, so no subcommand can crash the process.
 int RunGuarded(const std::function<int()>& body);
 
-// Prints "verdict <cmd>: error: <message>" on stderr and returns `code`.
+// Prints "verdict <cmd>: error: <message>" on stderr and returns `code`;
+// newlines inside `message` become spaces, so it is always one line.
 int ReportError(const std::string& command, const std::string& message, int code = kExitUsage);
 
 }  // namespace verdict::cli

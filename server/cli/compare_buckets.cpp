@@ -88,16 +88,30 @@ int RunBuckets(BucketsArgs a) {
   if (!alternative) {
     return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
   }
+  // Checked here so the error names the flag (the tests' own checks would be
+  // reported as --quantile or without a flag).
+  if (!(a.alpha > 0 && a.alpha < 1)) {
+    return ReportError(kCommand, fmt::format("--alpha: must be in (0, 1), got {}", a.alpha));
+  }
+  if (!(a.margin >= 0 && std::isfinite(a.margin))) {
+    return ReportError(kCommand,
+                       fmt::format("--margin: must be a finite number >= 0, got {}", a.margin));
+  }
+  if (!(a.concentration > 0 && std::isfinite(a.concentration))) {
+    return ReportError(kCommand, fmt::format("--concentration: must be a finite number > 0, got {}",
+                                             a.concentration));
+  }
   if (!a.quantile && !a.slo) a.quantile = 0.99;
   const int tests = (a.quantile ? 1 : 0) + (a.slo ? 1 : 0);
   const double alpha_each = a.alpha / tests;
   auto text = ReadTextFile(a.buckets);
+  const std::string name = a.buckets == "-" ? "<stdin>" : a.buckets;  // for messages
   if (!text.ok()) return ReportError(kCommand, text.status().message());
-  auto series = ParseBucketSeries(*text, a.buckets);
+  auto series = ParseBucketSeries(*text, name);
   if (!series.ok()) return ReportError(kCommand, series.status().message());
   const std::vector<double>& bounds = series->upper_bounds;
   if (Status s = stats::ValidateUpperBounds(bounds); !s.ok()) {
-    return ReportError(kCommand, a.buckets + ": header: " + s.message());
+    return ReportError(kCommand, name + ": header: " + s.message());
   }
 
   nlohmann::json out;
@@ -122,7 +136,7 @@ int RunBuckets(BucketsArgs a) {
     for (size_t i = 0; i < series->labels.size(); ++i) {
       Status s = test->Add(series->canary[i], series->control[i]);
       if (!s.ok()) {
-        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", a.buckets, series->lines[i],
+        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", name, series->lines[i],
                                                  series->labels[i], s.message()));
       }
     }
@@ -183,7 +197,7 @@ int RunBuckets(BucketsArgs a) {
         if (s.ok()) s = process->Add(stats::SlowRequestStep(*index, c, b));
       }
       if (!s.ok()) {
-        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", a.buckets, series->lines[i],
+        return ReportError(kCommand, fmt::format("{}:{}: step {}: {}", name, series->lines[i],
                                                  series->labels[i], s.message()));
       }
     }
@@ -220,7 +234,7 @@ int RunBuckets(BucketsArgs a) {
   if (a.json) {
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << fmt::format("{}: {} steps, alternative {}, margin {}, alpha {}{}\n", a.buckets,
+    std::cout << fmt::format("{}: {} steps, alternative {}, margin {}, alpha {}{}\n", name,
                              series->labels.size(), stats::AlternativeName(*alternative),
                              Fmt(a.margin), Fmt(a.alpha),
                              tests > 1 ? fmt::format(" ({} per test)", Fmt(alpha_each)) : "");

@@ -81,14 +81,15 @@ int RunCounts(const CountsArgs& a) {
   auto process = stats::CountEProcess::Create(options);
   if (!process.ok()) return ReportError(kCommand, process.status().message());
   auto text = ReadTextFile(a.series);
+  const std::string name = a.series == "-" ? "<stdin>" : a.series;  // for messages
   if (!text.ok()) return ReportError(kCommand, text.status().message());
-  auto series = ParseCountSeries(*text, a.series);
+  auto series = ParseCountSeries(*text, name);
   if (!series.ok()) return ReportError(kCommand, series.status().message());
   for (size_t i = 0; i < series->steps.size(); ++i) {
     Status s = process->Add(series->steps[i]);
     if (!s.ok()) {
       return ReportError(kCommand,
-                         fmt::format("{}:{}: {}", a.series, series->lines[i], s.message()));
+                         fmt::format("{}:{}: {}", name, series->lines[i], s.message()));
     }
   }
   const stats::CountTestResult& r = process->Result();
@@ -119,7 +120,7 @@ int RunCounts(const CountsArgs& a) {
     return code;
   }
   std::cout << "Sequential rate-ratio test, canary/control (anytime-valid mixture e-process)\n";
-  std::cout << fmt::format("  series        {}: {} steps ({} skipped)\n", a.series, r.steps,
+  std::cout << fmt::format("  series        {}: {} steps ({} skipped)\n", name, r.steps,
                            r.skipped_steps);
   std::cout << fmt::format("  alternative   {}, margin {} (H0: {})\n",
                            stats::AlternativeName(*alternative), Fmt(a.margin),

@@ -117,6 +117,9 @@ int Run(const Options& o) {
   if (!(o.confidence > 0 && o.confidence < 1)) {
     return ReportError(kCommand, fmt::format("--confidence {} is outside (0, 1)", o.confidence));
   }
+  if (o.canary == "-" && o.control == "-") {
+    return ReportError(kCommand, "--canary and --control cannot both read stdin ('-')");
+  }
   std::vector<double> canary;
   std::vector<double> control;
   if (Status st = ReadBoth(o, &canary, &control); !st.ok()) {

@@ -1,5 +1,6 @@
 #include "server/cli/sample_file.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -38,13 +39,22 @@ bool ParseNumber(const char* begin, const char* end, double* out) {
   return stop == token.c_str() + token.size();
 }
 
-std::string Shorten(const char* begin, const char* end) {
-  constexpr size_t kMax = 40;
-  const size_t n = static_cast<size_t>(end - begin);
-  return n <= kMax ? std::string(begin, end) : std::string(begin, kMax) + "...";
-}
-
 }  // namespace
+
+std::string PrintableToken(const std::string& token) {
+  constexpr size_t kMax = 40;
+  std::string out;
+  for (size_t i = 0; i < token.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(token[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (token.size() > kMax) out += "...";
+  return out;
+}
 
 StatusOr<std::vector<double>> ParseSample(const std::string& text, const std::string& name) {
   std::vector<double> values;
@@ -77,7 +87,7 @@ StatusOr<std::vector<double>> ParseSample(const std::string& text, const std::st
     double v = 0;
     if (!ParseNumber(p, token_end, &v)) {
       return InvalidArgumentError(name + ":" + std::to_string(line_no) + ": '" +
-                                  Shorten(p, token_end) + "' is not a number");
+                                  PrintableToken(std::string(p, token_end)) + "' is not a number");
     }
     if (std::isnan(v)) {
       return InvalidArgumentError(name + ":" + std::to_string(line_no) +

@@ -21,4 +21,8 @@ StatusOr<std::vector<double>> ReadSampleFile(const std::string& path);
 // Parses the text of a sample file; `name` is used in error messages.
 StatusOr<std::vector<double>> ParseSample(const std::string& text, const std::string& name);
 
+// `token` made safe to quote in a one-line error: at most 40 bytes (then
+// "..."), control bytes (terminal escapes, NUL, ...) shown as \xNN.
+std::string PrintableToken(const std::string& token);
+
 }  // namespace verdict::cli

@@ -107,6 +107,13 @@ int Run(const Options& o) {
                                      "\" must be whole minutes, at most 7d (e.g. 30m, 2h)");
   }
   spec->end_unix = *end / kStepSeconds * kStepSeconds;  // whole steps: round down
+  if (spec->end_unix - window - spec->warmup_seconds < 0) {
+    return ReportError(kCommand, fmt::format("--end: \"{}\" is too early: the window and its {} "
+                                             "min of warm-up would start before 1970",
+                                             o.end, spec->warmup_seconds / 60));
+  }
+  if (o.namespace_name.empty()) return ReportError(kCommand, "--namespace: must not be empty");
+  if (o.service.empty()) return ReportError(kCommand, "--service: must not be empty");
   spec->window_seconds = window;
   spec->step_seconds = kStepSeconds;
   spec->seed = o.seed;

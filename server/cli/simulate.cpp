@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "analyzer/simulation_report.h"
@@ -83,7 +84,7 @@ Methods (all one-sided, "the canary is worse", at --alpha, at every look):
   mann_whitney_p99    Mann-Whitney on per-step histogram_quantile(0.99)
   kayenta_p99         Kayenta's rule on the per-step p99
 
-Sanity checks (pure, alpha = .05), against ../shared/STATISTICS.md:
+Sanity checks (pure, alpha = .05), against the commonly cited figures:
   peeking          a two-sided z test on iid normal data repeated at K looks
                    rejects H0 .083/.142/.193/.248/.320/.375 of the time for
                    K = 2/5/10/20/50/100 (--peeking-runs; 0 skips)
@@ -106,7 +107,7 @@ peeking, autocorrelation, guarantee_held.
 
 Exit code: 0 = done; 1 = a Verdict method failed healthy canaries
 significantly more often than alpha (the 95% interval lies above alpha: the
-guarantee is broken); 2 = usage error.
+guarantee is broken); 2 = usage error (or a run that could not complete).
 Runs of 10000 healthy rollouts give intervals of about +-0.01 at rates up to
 0.5. The full study (defaults) takes several minutes on 2 cores; see
 scripts/simulate.sh.)";
@@ -262,6 +263,22 @@ int RunSimulate(const SimulateArgs& a) {
   if (a.threads < 1 || a.threads > 256) {
     return ReportError(kCommand, fmt::format("--threads: {} must be in [1, 256]", a.threads));
   }
+  // Upper bounds keep a mistyped count from allocating per-run state until the
+  // machine runs out of memory, or from running silently for days.
+  for (const auto& [flag, value, lo, hi] :
+       {std::tuple<const char*, int64_t, int64_t, int64_t>{"--runs", a.runs, 1, 1000000},
+        {"--power-runs", a.power_runs, 1, 1000000},
+        {"--peeking-runs", a.peeking_runs, 0, 10000000},
+        {"--autocorrelation-runs", a.autocorrelation_runs, 0, 10000000}}) {
+    if (value < lo || value > hi) {
+      return ReportError(kCommand, fmt::format("{}: {} must be in [{}, {}]", flag, value, lo, hi));
+    }
+  }
+  // Poisson request counts stay exact well past this; at ~1e17 per step they
+  // overflow and a run fails.
+  if (!(a.max_rps <= 1e9)) {
+    return ReportError(kCommand, fmt::format("--max-rps: {} must be at most 1e9", a.max_rps));
+  }
   if (auto bound = stats::FindBucketBound(sim::IstioDurationBucketsMs(), a.slo_ms); !bound.ok()) {
     return ReportError(kCommand, "--slo: " + bound.status().message());
   }
@@ -288,7 +305,7 @@ int RunSimulate(const SimulateArgs& a) {
   }
   const auto start = std::chrono::steady_clock::now();
   auto results = sim::RunStudy(plan, a.threads, Progress(a.quiet));
-  if (!results.ok()) return ReportError(kCommand, results.status().message(), kExitFail);
+  if (!results.ok()) return ReportError(kCommand, results.status().message());
   if (!a.quiet) {
     std::cerr << fmt::format(
         "verdict simulate: done in {:.1f} s\n",
@@ -318,9 +335,9 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
       "against fixed tests and Kayenta-style Mann-Whitney repeated at every look");
   cmd->footer(kFooter);
   cmd->add_option("--runs", args->runs,
-                  "Healthy-canary (h0) runs per K; 10000 gives +-0.01 intervals")
+                  "Healthy-canary (h0) runs per K, 1 to 1e6; 10000 gives +-0.01 intervals")
       ->capture_default_str();
-  cmd->add_option("--power-runs", args->power_runs, "Runs per K of each regression scenario")
+  cmd->add_option("--power-runs", args->power_runs, "Runs per K of each regression scenario, 1 to 1e6")
       ->capture_default_str();
   cmd->add_option("--looks", args->looks, "Numbers of looks K (steps of 30 s), comma-separated")
       ->delimiter(',')
@@ -336,14 +353,14 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--alpha", args->alpha, "Level of every test, in (0, 1)")->capture_default_str();
   cmd->add_option("--peeking-runs", args->peeking_runs,
-                  "Runs of the peeking check (z test on iid normal data); 0 skips it")
+                  "Runs of the peeking check (z test on iid normal data), up to 1e7; 0 skips it")
       ->capture_default_str();
   cmd->add_option("--autocorrelation-runs", args->autocorrelation_runs,
-                  "Runs of the AR(1) Mann-Whitney check; 0 skips it")
+                  "Runs of the AR(1) Mann-Whitney check, up to 1e7; 0 skips it")
       ->capture_default_str();
   cmd->add_option("--min-rps", args->min_rps, "Night-time load, requests/s (both sides)")
       ->capture_default_str();
-  cmd->add_option("--max-rps", args->max_rps, "Peak load, requests/s (both sides)")
+  cmd->add_option("--max-rps", args->max_rps, "Peak load, requests/s (both sides), at most 1e9")
       ->capture_default_str();
   cmd->add_option("--error-fluctuation", args->error_fluctuation,
                   "Sd of the shared log error-rate fluctuation (0 = constant 1%)")

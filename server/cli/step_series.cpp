@@ -1,5 +1,7 @@
 #include "server/cli/step_series.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +10,9 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <unordered_set>
+
+#include "server/cli/sample_file.h"
 
 namespace verdict::cli {
 namespace {
@@ -71,7 +76,7 @@ Status ParseNumbers(const std::string& name, int line, const std::vector<std::st
   for (size_t i = from; i < tokens.size(); ++i) {
     double v = 0;
     if (!ParseNumber(tokens[i], &v)) {
-      return LineError(name, line, "'" + tokens[i] + "' is not a number");
+      return LineError(name, line, "'" + PrintableToken(tokens[i]) + "' is not a number");
     }
     out->push_back(v);
   }
@@ -86,7 +91,14 @@ StatusOr<std::string> ReadTextFile(const std::string& path) {
   }
   std::ifstream f(path, std::ios::binary);
   if (!f) return InvalidArgumentError(path + ": cannot open file: " + std::strerror(errno));
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return InvalidArgumentError(path + ": cannot read file: is a directory");
+  }
+  std::ostringstream text;
+  text << f.rdbuf();  // sets failbit on f, never throws, when the read fails
+  if (f.bad()) return InvalidArgumentError(path + ": cannot read file");
+  return text.str();
 }
 
 StatusOr<CountSeries> ParseCountSeries(const std::string& text, const std::string& name) {
@@ -120,6 +132,7 @@ StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::str
   VERDICT_RETURN_IF_ERROR(ParseNumbers(name, hline, header, 1, &s.upper_bounds));
   const size_t width = s.upper_bounds.size();
   bool have_canary = false, have_control = false;
+  std::unordered_set<std::string> seen_labels;  // a linear scan is O(steps^2)
   std::vector<double> counts;
   for (size_t k = 1; k < lines.size(); ++k) {
     const auto& [line, tokens] = lines[k];
@@ -144,8 +157,8 @@ StatusOr<BucketSeries> ParseBucketSeries(const std::string& text, const std::str
                          "step " + s.labels.back() + " has no " +
                              (have_canary ? "control" : "canary") + " line");
       }
-      for (const std::string& seen : s.labels) {
-        if (seen == label) return LineError(name, line, "step " + label + " appears again");
+      if (!seen_labels.insert(label).second) {
+        return LineError(name, line, "step " + label + " appears again");
       }
       s.labels.push_back(label);
       s.canary.emplace_back();

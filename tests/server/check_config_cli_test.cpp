@@ -154,6 +154,16 @@ TEST_F(CheckConfigCli, UsageErrorsExitTwoWithAReason) {
                              "/missing.yaml: cannot open file: No such file or directory\n");
 }
 
+TEST_F(CheckConfigCli, DirectoryIsExitTwoSayingSoNotAnEmptyConfig) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{dir_.path()}, std::vector<std::string>{"--kayenta", dir_.path()}}) {
+    Result r = Run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err,
+              "verdict check-config: error: " + dir_.path() + ": cannot read file: is a directory\n");
+  }
+}
+
 TEST_F(CheckConfigCli, HelpDescribesTheCommand) {
   Result r = Run({"--help"});
   EXPECT_EQ(r.exit_code, 0);

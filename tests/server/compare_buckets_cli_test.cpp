@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stats/count_eprocess.h"
@@ -158,6 +159,32 @@ TEST(CompareBucketsCli, InputErrorsNameFileLineAndStep) {
   run = RunVerdict({"compare", "buckets", "--buckets", ok, "--quantile", "99"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("quantile must be in (0, 1)"), std::string::npos);
+}
+
+TEST(CompareBucketsCli, InfiniteSloIsRejectedNotTreatedAsTheFirstBound) {
+  const auto ok = WriteTemp("ok.txt", kSlowCanary);
+  const auto run = RunVerdict({"compare", "buckets", "--buckets", ok, "--slo", "inf"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--slo: inf is not a finite bucket bound"), std::string::npos) << run.err;
+}
+
+TEST(CompareBucketsCli, OutOfRangeOptionsNameTheirOwnFlag) {
+  const auto ok = WriteTemp("ok.txt", kSlowCanary);
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--alpha", "0"}, {"--alpha", "1"}, {"--margin", "-1"}, {"--concentration", "0"}}) {
+    const auto run = RunVerdict({"compare", "buckets", "--buckets", ok, flag, value});
+    EXPECT_EQ(run.exit_code, 2) << flag;
+    EXPECT_EQ(run.err.rfind("verdict compare buckets: error: " + flag + ": ", 0), 0u) << run.err;
+  }
+}
+
+TEST(CompareBucketsCli, AstronomicalCountsAreExitTwoInsteadOfHanging) {
+  const auto path =
+      WriteTemp("huge.txt", "le 100 1e+300 +Inf\ncanary 0 1e+300 2e+300 2e+300\ncontrol 0 0 1 2\n");
+  const auto run = RunVerdict({"compare", "buckets", "--buckets", path, "--quantile", "0.5"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err, "verdict compare buckets: error: " + path +
+                         ":3: step 0: canary: count of le=100 must be at most 2^53, got 1e+300\n");
 }
 
 TEST(CompareBucketsCli, HelpDocumentsTheFileFormat) {

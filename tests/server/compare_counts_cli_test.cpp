@@ -1,6 +1,7 @@
 // End-to-end tests of `verdict compare counts`, run as a subprocess.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -171,6 +172,38 @@ TEST(CompareCountsCli, SimulatedRolloutsFailAtMostAlphaWhenHealthyAndCatchDouble
             << "/100, doubled failed " << doubled_failed << "/30\n";
   EXPECT_LE(healthy_failed, 11);
   EXPECT_GE(doubled_failed, 27);
+}
+
+TEST(CompareCountsCli, DirectoryAsSeriesIsExitTwoNamingIt) {
+  const auto run = RunVerdict({"compare", "counts", "--series", ::testing::TempDir()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err, "verdict compare counts: error: " + ::testing::TempDir() +
+                         ": cannot read file: is a directory\n");
+}
+
+TEST(CompareCountsCli, OverflowingExposuresAreExitTwoNamingTheLine) {
+  const auto path = WriteTemp("huge.txt", "12 3000 95 27000\n1e308 1e308 1e308 1e308\n");
+  const auto run = RunVerdict({"compare", "counts", "--series", path});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.rfind("verdict compare counts: error: " + path + ":2: ", 0), 0u) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+}
+
+TEST(CompareCountsCli, StdinErrorsNameStdinNotADash) {
+  const auto input = WriteTemp("three.txt", "12 3000 95\n");
+  const auto run = RunVerdict({"compare", "counts", "--series", "-"}, input);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.rfind("verdict compare counts: error: <stdin>:1: expected 4 numbers", 0), 0u)
+      << run.err;
+}
+
+TEST(CompareCountsCli, MultiLineNumericalFailureIsReportedOnOneLine) {
+  // Boost's quadrature error text spans two lines; the CLI must still print one.
+  const auto path = WriteTemp("extreme.txt", "5 2 0 5\n1e300 1e-300 3000 2\n");
+  const auto run = RunVerdict({"compare", "counts", "--series", path, "--margin", "1"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.rfind("verdict compare counts: error: " + path + ":2: ", 0), 0u) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
 }  // namespace

@@ -117,6 +117,15 @@ TEST_F(CompareMannWhitneyCli, StdinDashReadsTheCanary) {
   EXPECT_EQ(nlohmann::json::parse(o.out)["u"].get<double>(), 35);
 }
 
+TEST_F(CompareMannWhitneyCli, StdinForBothSamplesIsExitTwoNamingBothFlags) {
+  Samples();
+  const Outcome o = Run("compare mann-whitney --canary - --control -", canary_);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err,
+            "verdict compare mann-whitney: error: --canary and --control cannot both read stdin "
+            "('-')\n");
+}
+
 TEST_F(CompareMannWhitneyCli, MissingFileIsExitTwoWithOneLineNamingIt) {
   Samples();
   const std::string missing = dir_ + "/nope.txt";

@@ -28,6 +28,15 @@ TEST(SampleFile, NonNumberNamesFileAndLine) {
   EXPECT_EQ(v.status().message(), "canary.txt:3: 'abc' is not a number");
 }
 
+TEST(SampleFile, BinaryGarbageIsQuotedEscapedAndShortened) {
+  std::string text = "1\n\x1b[2J\x01";
+  text += std::string(100, 'z');
+  auto v = ParseSample(text, "bin.dat");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(),
+            "bin.dat:2: '\\x1b[2J\\x01" + std::string(35, 'z') + "...' is not a number");
+}
+
 TEST(SampleFile, NanIsRejectedWithLine) {
   auto v = ParseSample("1\nnan\n", "c.txt");
   ASSERT_FALSE(v.ok());

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "analyzer/scenario.h"
 #include "tests/server/cli_test_util.h"
@@ -124,6 +127,21 @@ TEST(ScenarioCli, BadInputIsExitTwoWithOneLineNamingTheArgument) {
     EXPECT_EQ(r.exit_code, 2) << c.error;
     EXPECT_THAT(r.err, StartsWith("verdict scenario: error: " + c.error));
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST(ScenarioCli, EndTooEarlyForWindowAndWarmUpOrEmptyLabelsAreExitTwoNamingTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"scenario", "healthy", "--end", "0"}, "--end: \"0\" is too early"},
+      {{"scenario", "healthy", "--end", "now-999999d"}, "--end: \"now-999999d\" is too early"},
+      {{"scenario", "healthy", "--service", ""}, "--service: must not be empty"},
+      {{"scenario", "healthy", "--namespace", ""}, "--namespace: must not be empty"},
+  };
+  for (const auto& [args, error] : cases) {
+    const CliRun r = RunVerdict(args);
+    EXPECT_EQ(r.exit_code, 2) << error;
+    EXPECT_THAT(r.err, StartsWith("verdict scenario: error: " + error));
+    EXPECT_TRUE(r.out.empty()) << error;
   }
 }
 

@@ -111,5 +111,23 @@ TEST(SimulateCli, BadNumbersAreUsageErrors) {
   EXPECT_EQ(both.exit_code, 2);
 }
 
+TEST(SimulateCli, HugeRunCountsAreUsageErrorsInsteadOfExhaustingMemory) {
+  for (const char* flag : {"--runs", "--power-runs", "--peeking-runs", "--autocorrelation-runs"}) {
+    const CliRun r = RunVerdict({"simulate", flag, "100000000000", "--quiet"});
+    EXPECT_EQ(r.exit_code, 2) << flag;
+    EXPECT_EQ(r.err.rfind(std::string("verdict simulate: error: ") + flag + ": 100000000000", 0),
+              0u)
+        << r.err;
+  }
+}
+
+TEST(SimulateCli, HugeLoadIsAUsageErrorNotABrokenGuarantee) {
+  const CliRun r = RunVerdict({"simulate", "--max-rps", "1e308", "--runs", "2", "--power-runs",
+                               "2", "--looks", "10", "--scenario", "h0", "--peeking-runs", "0",
+                               "--autocorrelation-runs", "0", "--quiet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--max-rps"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace verdict::cli::testing

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <string>
 
 namespace verdict::cli {
 namespace {
@@ -62,6 +64,35 @@ TEST(StepSeries, BucketErrorsNameTheLine) {
   auto last = ParseBucketSeries("le 1 +Inf\ncanary 1 1 1\n", "b.txt");
   ASSERT_FALSE(last.ok());
   EXPECT_EQ(last.status().message(), "b.txt: step 1 has no control line");
+}
+
+}  // namespace
+}  // namespace verdict::cli
+
+namespace verdict::cli {
+namespace {
+
+// 200000 steps: the duplicate-label check used to compare every label with
+// every earlier one (2e10 string comparisons, minutes); a set makes it linear.
+// The generous deadline only catches the quadratic behaviour.
+TEST(StepSeries, ManyStepsParseInLinearTimeAndALateDuplicateIsStillFound) {
+  std::string text = "le 50 +Inf\n";
+  const int steps = 200000;
+  for (int i = 0; i < steps; ++i) {
+    text += "canary " + std::to_string(i) + " 1 2\ncontrol " + std::to_string(i) + " 3 4\n";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto s = ParseBucketSeries(text, "big.txt");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->labels.size(), static_cast<size_t>(steps));
+  EXPECT_LT(seconds, 20.0);
+  text += "canary 7 1 2\ncontrol 7 3 4\n";
+  auto dup = ParseBucketSeries(text, "big.txt");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().message(),
+            "big.txt:" + std::to_string(2 * steps + 2) + ": step 7 appears again");
 }
 
 }  // namespace

@@ -274,3 +274,23 @@ TEST(CountEProcess, ExplicitPriorShareIsUsedInsteadOfTheFirstStep) {
 
 }  // namespace
 }  // namespace verdict::stats
+
+namespace verdict::stats {
+namespace {
+
+TEST(CountEProcess, ExposuresWhoseShareOverflowsOrUnderflowsAreInvalidNotAnException) {
+  auto process = CountEProcess::Create(CountTestOptions{});
+  ASSERT_TRUE(process.ok());
+  // 1e308 + 1e308 overflows; 1e-300 / 1e300 underflows to a share of 0.
+  for (const CountStep& step : {CountStep{1e308, 1e308, 1e308, 1e308},
+                                CountStep{1, 1e-300, 1, 1e300}, CountStep{0, 1e300, 0, 1e-300}}) {
+    const Status s = process->Add(step);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.message();
+    EXPECT_NE(s.message().find("no usable traffic share"), std::string::npos) << s.message();
+  }
+  EXPECT_EQ(process->Result().steps, 0);  // state unchanged
+  EXPECT_TRUE(process->Add(CountStep{12, 3000, 95, 27000}).ok());
+}
+
+}  // namespace
+}  // namespace verdict::stats

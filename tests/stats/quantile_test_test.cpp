@@ -120,6 +120,19 @@ TEST(QuantileTest, NanStepIsSkippedAndBadCountsNameSideAndBucket) {
   EXPECT_EQ(test->Result().steps, 1);
 }
 
+// Counts near 1e100 used to make the mixture's root search loop forever.
+TEST(QuantileTest, AstronomicalBucketCountsAreRejectedInsteadOfHanging) {
+  QuantileTestOptions o;
+  o.quantile = 0.5;
+  auto test = QuantileTest::Create({100, 1e300, kInf}, o);
+  ASSERT_TRUE(test.ok());
+  const Status s = test->Add({1e300, 2e300, 2e300}, {0, 1, 2});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "canary: count of le=100 must be at most 2^53, got 1e+300");
+  EXPECT_TRUE(test->Add({4503599627370496.0, 9007199254740992.0, 9007199254740992.0}, {0, 1, 2})
+                  .ok());
+}
+
 TEST(QuantileTest, BoundsMustIncreaseAndEndWithInf) {
   EXPECT_FALSE(QuantileTest::Create({100, 200}, QuantileTestOptions{}).ok());
   EXPECT_FALSE(QuantileTest::Create({200, 100, kInf}, QuantileTestOptions{}).ok());
@@ -147,6 +160,13 @@ TEST(QuantileTest, SlowRequestStepCountsObservationsAboveTheBound) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(),
             "400 is not a finite bucket bound; bounds are 100, 250, 500");
+}
+
+TEST(QuantileTest, InfiniteSloIsNotABucketBoundAndDoesNotMatchTheFirstBound) {
+  for (double v : {kInf, -kInf, std::nan("")}) {
+    auto index = FindBucketBound({100, 250, 500, kInf}, v);
+    EXPECT_FALSE(index.ok()) << v << " matched bound " << (index.ok() ? *index : 99);
+  }
 }
 
 // Seeded Monte Carlo: identical lognormal latencies on both sides, 30 looks,
