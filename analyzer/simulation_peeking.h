@@ -1,6 +1,6 @@
 // Sanity checks of the simulation harness against published facts
-// (../shared/STATISTICS.md, "Why fixed-horizon tests repeated at every look
-// are wrong"):
+// (the peeking and AR(1) tables reproduced in docs/sequential.md, "Simulation
+// study"):
 //
 //  - Peeking: a two-sided z test at alpha = .05 on the running mean of iid
 //    N(0, 1) data, repeated at each of K equally spaced looks, rejects H0 at
