@@ -12,6 +12,7 @@
 #include "tests/integration/engines.h"
 #include "tests/integration/fault_proxy.h"
 #include "tests/integration/process_util.h"
+#include "tests/integration/proxied_prometheus.h"
 #include "tests/integration/test_env.h"
 
 namespace verdict::integration {
@@ -20,34 +21,10 @@ namespace {
 using analyzer::SimulatedClock;
 using ::testing::HasSubstr;
 
-class ClientRequests : public ::testing::Test {
+class ClientRequests : public ProxiedPrometheusTest {
  protected:
-  static void SetUpTestSuite() {
-    scenario_ = new Scenario(SmallScenario());
-    auto server = PrometheusServer::Start(ToOpenMetrics(*scenario_));
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete scenario_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    proxy_ = std::make_unique<FaultProxy>(server_->port());
-    ASSERT_TRUE(proxy_->Start().ok());
-  }
-
-  static Scenario* scenario_;
-  static PrometheusServer* server_;
-  SimulatedClock clock_;
-  std::unique_ptr<FaultProxy> proxy_;
   TempDir dir_;
 };
-
-Scenario* ClientRequests::scenario_ = nullptr;
-PrometheusServer* ClientRequests::server_ = nullptr;
 
 TEST_F(ClientRequests, RangeQueryIsAFormEncodedPostWithAlignedParameters) {
   auto client = MakeClient(proxy_->url(), &clock_);

@@ -10,6 +10,7 @@
 
 #include "tests/integration/engines.h"
 #include "tests/integration/process_util.h"
+#include "tests/integration/proxied_prometheus.h"
 #include "tests/integration/test_env.h"
 
 namespace verdict::integration {
@@ -22,26 +23,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Fault = FaultProxy::Fault;
 
-class FaultMatrix : public ::testing::Test {
+class FaultMatrix : public ProxiedPrometheusTest {
  protected:
-  static void SetUpTestSuite() {
-    scenario_ = new Scenario(SmallScenario());
-    auto server = PrometheusServer::Start(ToOpenMetrics(*scenario_));
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete scenario_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    proxy_ = std::make_unique<FaultProxy>(server_->port());
-    ASSERT_TRUE(proxy_->Start().ok());
-  }
-  void TearDown() override { proxy_->Stop(); }
-
   // max_attempts 3, backoff 100 ms doubling, no jitter: waits are exact.
   std::unique_ptr<analyzer::PrometheusClient> Client(
       const std::function<void(analyzer::PrometheusOptions&)>& tweak = nullptr) {
@@ -61,15 +44,7 @@ class FaultMatrix : public ::testing::Test {
         analyzer::CounterIncrements(result.series, scenario_->grid, FromZero(), "t", nullptr);
     return inc.ok() ? Sum(*inc) : -1;
   }
-
-  static Scenario* scenario_;
-  static PrometheusServer* server_;
-  SimulatedClock clock_;
-  std::unique_ptr<FaultProxy> proxy_;
 };
-
-Scenario* FaultMatrix::scenario_ = nullptr;
-PrometheusServer* FaultMatrix::server_ = nullptr;
 
 TEST_F(FaultMatrix, PassThroughReturnsTheScenarioTotals) {
   auto r = QueryTotals(*Client());

@@ -19,6 +19,7 @@
 #include "rules/render.h"
 #include "tests/integration/engines.h"
 #include "tests/integration/fault_proxy.h"
+#include "tests/integration/proxied_prometheus.h"
 #include "tests/integration/test_env.h"
 
 namespace verdict::integration {
@@ -337,27 +338,14 @@ metrics:
 
 // --- Faults through the source: every metric errs with the right code. ---
 
-class SourceFaults : public ::testing::Test {
+class SourceFaults : public ProxiedPrometheusTest {
  protected:
-  static void SetUpTestSuite() {
-    scenario_ = new Scenario(SmallScenario());
-    auto server = PrometheusServer::Start(ToOpenMetrics(*scenario_));
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete scenario_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    proxy_ = std::make_unique<FaultProxy>(server_->port());
-    ASSERT_TRUE(proxy_->Start().ok());
+    ProxiedPrometheusTest::SetUp();
+    if (HasFatalFailure()) return;
     rendered_ = Istio("prod");
     ASSERT_NE(rendered_, nullptr);
   }
-  void TearDown() override { proxy_->Stop(); }
 
   // max_attempts 3, backoff 100 ms doubling, no jitter, a 1 MiB response limit.
   std::unique_ptr<analyzer::MetricSource> Source(const std::string& url, milliseconds timeout) {
@@ -388,15 +376,8 @@ class SourceFaults : public ::testing::Test {
     }
   }
 
-  static Scenario* scenario_;
-  static PrometheusServer* server_;
-  SimulatedClock clock_;
-  std::unique_ptr<FaultProxy> proxy_;
   std::unique_ptr<Rendered> rendered_;
 };
-
-Scenario* SourceFaults::scenario_ = nullptr;
-PrometheusServer* SourceFaults::server_ = nullptr;
 
 TEST_F(SourceFaults, PassThroughGivesTheScenarioCounts) {
   const auto results = FetchAll(proxy_->url());
