@@ -4,13 +4,11 @@
 #include <cmath>
 #include <string>
 
+#include "stats/number_text.h"
+
 namespace verdict::stats {
 namespace {
-std::string Num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
+std::string Num(double v) { return detail::NumberText(v); }
 }  // namespace
 
 double NormalMixtureRho(double v_opt, double alpha) {

@@ -7,16 +7,14 @@
 #include <limits>
 #include <string>
 
+#include "stats/number_text.h"
+
 namespace verdict::stats {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string Num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
+std::string Num(double v) { return detail::NumberText(v); }
 
 Status CheckValue(const char* name, double v) {
   if (!std::isfinite(v)) {

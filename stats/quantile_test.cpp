@@ -7,6 +7,7 @@
 #include <exception>
 #include <string>
 
+#include "stats/number_text.h"
 #include "stats/rate_likelihood.h"
 
 namespace verdict::stats {
@@ -14,11 +15,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string Num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
+std::string Num(double v) { return detail::NumberText(v, 10); }
 
 // Both regularized incomplete beta tails at x, each to full relative accuracy:
 // the smaller tail is computed directly and the larger as its complement.

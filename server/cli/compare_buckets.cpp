@@ -63,10 +63,6 @@ std::string Fmt(double v) {
   return fmt::format("{:.6g}", v);
 }
 
-nlohmann::json RejectedAt(const std::optional<int64_t>& at) {
-  return at ? nlohmann::json(*at) : nlohmann::json(nullptr);
-}
-
 bool HasNan(const std::vector<double>& v) {
   for (double x : v) {
     if (std::isnan(x)) return true;
@@ -154,7 +150,7 @@ int RunBuckets(BucketsArgs a) {
                        {"p_value", r.p_value},
                        {"steps", r.steps},
                        {"skipped_steps", r.skipped_steps},
-                       {"rejected_at", RejectedAt(r.rejected_at)},
+                       {"rejected_at", OptionalOrNull(r.rejected_at)},
                        {"canary", side(r.canary, r.canary_estimate, r.canary_total)},
                        {"control", side(r.control, r.control_estimate, r.control_total)},
                        {"within_margin", r.within_margin}};
@@ -214,7 +210,7 @@ int RunBuckets(BucketsArgs a) {
                   {"ci", IntervalJson(r.ci_low, r.ci_high)},
                   {"steps", r.steps},
                   {"skipped_steps", r.skipped_steps},
-                  {"rejected_at", RejectedAt(r.rejected_at)},
+                  {"rejected_at", OptionalOrNull(r.rejected_at)},
                   {"canary_slow_share", NumberOrNull(c_share)},
                   {"control_slow_share", NumberOrNull(b_share)},
                   {"within_margin", r.within_margin}};

@@ -110,7 +110,7 @@ int RunCounts(const CountsArgs& a) {
     j["ci_conflict"] = r.ci_conflict;
     j["steps"] = r.steps;
     j["skipped_steps"] = r.skipped_steps;
-    j["rejected_at"] = r.rejected_at ? nlohmann::json(*r.rejected_at) : nlohmann::json(nullptr);
+    j["rejected_at"] = OptionalOrNull(r.rejected_at);
     j["canary_events"] = r.canary_events;
     j["control_events"] = r.control_events;
     j["constant_share"] = r.constant_share;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,11 @@ inline nlohmann::json NumberOrNull(double v) {
 // A two-number interval [lo, hi]; an infinite end is null.
 inline nlohmann::json IntervalJson(double lo, double hi) {
   return nlohmann::json::array({NumberOrNull(lo), NumberOrNull(hi)});
+}
+
+// An optional step index (e.g. rejected_at); absent is null.
+inline nlohmann::json OptionalOrNull(const std::optional<int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace verdict::cli
