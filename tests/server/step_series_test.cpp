@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -74,20 +73,17 @@ namespace {
 
 // 200000 steps: the duplicate-label check used to compare every label with
 // every earlier one (2e10 string comparisons, minutes); a set makes it linear.
-// The generous deadline only catches the quadratic behaviour.
+// No timing is asserted here (speed belongs in bench/); a quadratic check
+// would run into ctest's per-test timeout.
 TEST(StepSeries, ManyStepsParseInLinearTimeAndALateDuplicateIsStillFound) {
   std::string text = "le 50 +Inf\n";
   const int steps = 200000;
   for (int i = 0; i < steps; ++i) {
     text += "canary " + std::to_string(i) + " 1 2\ncontrol " + std::to_string(i) + " 3 4\n";
   }
-  const auto start = std::chrono::steady_clock::now();
   auto s = ParseBucketSeries(text, "big.txt");
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->labels.size(), static_cast<size_t>(steps));
-  EXPECT_LT(seconds, 20.0);
   text += "canary 7 1 2\ncontrol 7 3 4\n";
   auto dup = ParseBucketSeries(text, "big.txt");
   ASSERT_FALSE(dup.ok());
