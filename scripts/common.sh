@@ -5,7 +5,7 @@
 VERDICT_BUILD_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
   libeigen3-dev libboost-math-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
+  libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus victoria-metrics
 )

@@ -1,0 +1,106 @@
+// HttpServer: the daemon's HTTP front, the only place that knows cpp-httplib
+// (http_server.cpp includes httplib.h; nothing else does). Handlers see plain
+// HttpRequest/HttpResponse values and only translate.
+//
+// Around every handler, as a small chain:
+//   - request body limit (max_body_bytes): 413 with a JSON error, handler not
+//     called; header count/size limits and read/write timeouts so slow
+//     clients cannot hold a worker for long;
+//   - exceptions: any exception escaping a handler becomes the route's
+//     `error_status` (default 500; Flagger routes use 400 so Flagger never
+//     sees a 5xx) with {"error": "internal error: ..."} and an error log;
+//   - request metrics: verdict_http_requests_total{route,method,status} and
+//     verdict_http_request_duration_seconds{route} in the MetricsRegistry;
+//   - access log: one structured line per request (method, path, status,
+//     duration_ms, remote) at info level through spdlog.
+// Unknown paths get 404 and a known path with a wrong method 405, both JSON.
+//
+// Thread safety: Route() before Start(); handlers run concurrently on the
+// server's worker threads. Stop() may be called from any thread (a signal
+// handler thread, a test) and returns once in-flight requests are done.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/metrics/registry.h"
+#include "stats/status.h"
+
+namespace verdict::server {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  // Values of the pattern's ":name" segments, e.g. {"namespace": "prod"}.
+  std::map<std::string, std::string> path_params;
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::multimap<std::string, std::string> headers;
+  std::string body;
+  std::string remote_addr;
+
+  // Case-insensitive header lookup; "" when absent.
+  std::string Header(const std::string& name) const;
+  // First value of a query parameter; "" when absent.
+  std::string Query(const std::string& name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // {"error": message} with `status`.
+  static HttpResponse JsonError(int status, const std::string& message);
+  static HttpResponse Json(int status, std::string body);
+  static HttpResponse Text(int status, std::string body,
+                           std::string content_type = "text/plain; charset=utf-8");
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                      // 0: any free port (see HttpServer::port)
+  size_t max_body_bytes = 1 << 20;      // 1 MiB; larger bodies get 413
+  int worker_threads = 16;              // concurrent requests served
+  int read_timeout_seconds = 5;         // per request, slow clients are cut
+  int write_timeout_seconds = 5;
+  int keep_alive_max_count = 1000;      // requests per kept-alive connection
+};
+
+class HttpServer {
+ public:
+  // `metrics` (may be null) receives the request metrics; it must outlive the server.
+  HttpServer(HttpServerOptions options, MetricsRegistry* metrics);
+  ~HttpServer();  // Stop()s
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Registers `handler` for `method` and `pattern`: literal segments and
+  // ":name" segments matching one non-empty path segment (no '/'), e.g.
+  // "/api/v1/runs/:namespace/:name". `route` is the label used in metrics
+  // and logs (default: the pattern). `error_status` answers exceptions.
+  void Route(const std::string& method, const std::string& pattern, HttpHandler handler,
+             int error_status = 500);
+
+  // Binds host:port and serves on a background thread. kUnavailable naming
+  // the address when it cannot bind. Returns once the socket listens.
+  Status Start();
+  // The bound port (after Start).
+  int port() const;
+  // Stops accepting, finishes in-flight requests, joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace verdict::server
