@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   verdict::cli::AddJudgeCommand(app, run);
   verdict::cli::AddSimulateCommand(app, run);
   verdict::cli::AddScenarioCommand(app, run);
+  verdict::cli::AddServeCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

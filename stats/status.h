@@ -53,6 +53,10 @@ class [[nodiscard]] Status {
   // Returns a copy whose message is prefixed with `context + ": "`.
   Status WithContext(const std::string& context) const;
 
+  // Says, at the call site, that this error is deliberately not acted on
+  // (it was already logged or counted).
+  void IgnoreError() const {}
+
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;

@@ -1,0 +1,36 @@
+// The daemon's HTTP routes, each group in its own file; handlers only
+// translate: parse the request, call the RunManager or a pure function,
+// serialise (server/api/views.h), answer.
+//
+//   flagger_api.cpp    POST /flagger/:type, POST /flagger (the empty type)
+//   dashboard_api.cpp  GET /api/v1/runs, /api/v1/runs/:namespace/:name,
+//                      /api/v1/runs/:namespace/:name/history
+//   oncall_api.cpp     POST /api/v1/runs (start a run),
+//                      POST /api/v1/runs/:namespace/:name/{rollback,hold,resume}
+//   ops_api.cpp        GET /metrics, /healthz, /readyz
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "server/http/auth.h"
+#include "server/http/http_server.h"
+#include "server/metrics/registry.h"
+#include "server/scheduler/run_manager.h"
+
+namespace verdict::server {
+
+void AddFlaggerRoutes(HttpServer& http, RunManager& runs, MetricsRegistry* metrics);
+void AddDashboardRoutes(HttpServer& http, RunManager& runs);
+// `auth` must outlive the server; a disabled auth answers 403 "disabled".
+void AddOnCallRoutes(HttpServer& http, RunManager& runs, const BearerAuth& auth);
+// `readiness` returns "" when ready, else why not.
+void AddOpsRoutes(HttpServer& http, MetricsRegistry& metrics,
+                  std::function<std::string()> readiness);
+
+// The HTTP status for a Status from the manager or the store, for callers
+// other than Flagger: kInvalidArgument 400, kNotFound 404, kUnavailable and
+// kResourceExhausted 503, others 500.
+int HttpStatusFor(const Status& status);
+
+}  // namespace verdict::server

@@ -1,0 +1,286 @@
+// `verdict serve`: the daemon. Flagger's webhook target, the dashboards'
+// verdict API and on-call's rollback trigger (docs/flagger.md). This file
+// only wires objects together and waits for signals:
+//   SIGTERM/SIGINT  stop accepting, finish requests and evaluations, exit 0
+//   SIGHUP          reload --config after validating it (a bad one is
+//                   refused with the reason and the old one kept)
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "analyzer/clock.h"
+#include "rules/duration.h"
+#include "server/api/routes.h"
+#include "server/app/prometheus.h"
+#include "server/app/serve_config.h"
+#include "server/cli/command.h"
+#include "server/cli/prometheus_flags.h"
+#include "server/http/auth.h"
+#include "server/http/http_server.h"
+#include "server/metrics/registry.h"
+#include "server/scheduler/evaluator.h"
+#include "server/scheduler/instrumented_source.h"
+#include "server/scheduler/run_manager.h"
+#include "server/scheduler/worker_pool.h"
+#include "server/store/store.h"
+
+namespace verdict::cli {
+namespace {
+
+constexpr const char* kCommand = "serve";
+
+struct ServeOptions {
+  app::PrometheusSettings prometheus;
+  std::string listen = "127.0.0.1:8080";
+  std::string config;
+  std::string db;
+  std::string interval = "30s";
+  std::string step;
+  std::string lookback = "0s";
+  std::string deadline = "20s";
+  std::string answer_within = "5s";
+  std::string expire_after = "1h";
+  std::string token_file;
+  int evaluators = 4;
+  int http_threads = 32;
+  std::string log_level = "info";
+};
+
+StatusOr<std::chrono::milliseconds> Duration(const std::string& flag, const std::string& value,
+                                             bool allow_zero) {
+  auto d = rules::ParseDuration(value);
+  if (!d.ok()) return InvalidArgumentError(flag + ": " + d.status().message());
+  if (d->count() < 0 || (!allow_zero && d->count() == 0)) {
+    return InvalidArgumentError(flag + ": must be " + (allow_zero ? ">= 0" : "> 0") + ", got \"" +
+                                value + "\"");
+  }
+  return *d;
+}
+
+StatusOr<std::pair<std::string, int>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgumentError("--listen: \"" + listen + "\": expected HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  const std::string port_text = listen.substr(colon + 1);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return InvalidArgumentError("--listen: port \"" + port_text + "\" is not in 0-65535");
+  }
+  return std::make_pair(listen.substr(0, colon), port);
+}
+
+StatusOr<std::shared_ptr<const app::ServeConfig>> LoadConfig(const std::string& path) {
+  auto config = path.empty() ? app::DefaultServeConfig() : app::LoadServeConfig(path);
+  if (!config.ok()) return config.status();
+  return std::shared_ptr<const app::ServeConfig>(
+      std::make_shared<app::ServeConfig>(std::move(*config)));
+}
+
+int Fail(const Status& status) {
+  // Multi-line config errors: one error line each.
+  const std::string& m = status.message();
+  size_t start = 0;
+  while (start <= m.size()) {
+    const size_t end = m.find('\n', start);
+    ReportError(kCommand, m.substr(start, end == std::string::npos ? end : end - start),
+                kExitUsage);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return kExitUsage;
+}
+
+int Run(const ServeOptions& o) {
+  // Signals are taken by sigtimedwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (Status st = app::ConfigureStderrLogging(o.log_level); !st.ok()) return Fail(st);
+  server::ManagerOptions options;
+  auto interval = Duration("--interval", o.interval, false);
+  if (!interval.ok()) return Fail(interval.status());
+  auto lookback = Duration("--lookback", o.lookback, true);
+  if (!lookback.ok()) return Fail(lookback.status());
+  auto deadline = Duration("--deadline", o.deadline, false);
+  if (!deadline.ok()) return Fail(deadline.status());
+  auto answer = Duration("--answer-within", o.answer_within, false);
+  if (!answer.ok()) return Fail(answer.status());
+  auto expire = Duration("--expire-after", o.expire_after, false);
+  if (!expire.ok()) return Fail(expire.status());
+  std::optional<int64_t> step;
+  if (!o.step.empty()) {
+    auto d = Duration("--step", o.step, false);
+    if (!d.ok()) return Fail(d.status());
+    if (d->count() % 1000 != 0) {
+      return Fail(InvalidArgumentError("--step: must be whole seconds, got \"" + o.step + "\""));
+    }
+    step = d->count() / 1000;
+  }
+  if (answer->count() >= 10000) {
+    return Fail(InvalidArgumentError(
+        "--answer-within: must be under Flagger's 10s webhook timeout, got \"" + o.answer_within +
+        "\""));
+  }
+  if (o.evaluators < 1) return Fail(InvalidArgumentError("--evaluators: must be >= 1"));
+  options.interval = std::chrono::duration_cast<std::chrono::seconds>(*interval);
+  options.lookback = std::chrono::duration_cast<std::chrono::seconds>(*lookback);
+  options.evaluation_deadline = *deadline;
+  options.answer_within = *answer;
+  options.expire_after = std::chrono::duration_cast<std::chrono::seconds>(*expire);
+  if (options.interval.count() < 1) {
+    return Fail(InvalidArgumentError("--interval: must be at least 1s"));
+  }
+  auto listen = ParseListen(o.listen);
+  if (!listen.ok()) return Fail(listen.status());
+  auto config = LoadConfig(o.config);
+  if (!config.ok()) return Fail(config.status());
+
+  server::BearerAuth auth;
+  if (!o.token_file.empty()) {
+    auto loaded = server::BearerAuth::FromFile(o.token_file);
+    if (!loaded.ok()) return Fail(loaded.status());
+    auth = std::move(*loaded);
+  } else {
+    spdlog::warn("no --token-file: on-call rollback, hold and resume answer 403 (disabled)");
+  }
+  const std::string db = o.db.empty() ? ":memory:" : o.db;
+  if (o.db.empty()) {
+    spdlog::warn("no --db: runs are kept in memory and lost when the daemon stops");
+  }
+  auto store = server::OpenSqliteStore(db);
+  if (!store.ok()) return Fail(store.status().WithContext("--db"));
+
+  analyzer::Clock& clock = *analyzer::RealClock::Default();
+  auto prometheus = app::MakePrometheusSource(o.prometheus, clock);
+  if (!prometheus.ok()) return Fail(prometheus.status());
+  server::MetricsRegistry metrics;
+  server::InstrumentedSource source(**prometheus, clock, metrics);
+  server::JudgeEvaluator evaluator(source, step);
+  server::WorkerPool pool(static_cast<size_t>(o.evaluators));
+  server::RunManager runs(**store, clock, pool, evaluator, *config, &metrics, options);
+  if (Status st = runs.Restore(); !st.ok()) {
+    ReportError(kCommand, st.ToString(), kExitSource);
+    return kExitSource;
+  }
+
+  server::HttpServerOptions http_options;
+  http_options.host = listen->first;
+  http_options.port = listen->second;
+  http_options.worker_threads = o.http_threads;
+  server::HttpServer http(http_options, &metrics);
+  server::AddFlaggerRoutes(http, runs, &metrics);
+  server::AddDashboardRoutes(http, runs);
+  server::AddOnCallRoutes(http, runs, auth);
+  server::AddOpsRoutes(http, metrics, [] { return std::string(); });
+  if (Status st = http.Start(); !st.ok()) {
+    ReportError(kCommand, st.message(), kExitUsage);
+    pool.Shutdown();
+    return kExitUsage;
+  }
+  spdlog::info("listening on http://{}:{} prometheus={} db={} config={} interval={}s", listen->first,
+               http.port(), o.prometheus.url, db, o.config.empty() ? "(presets)" : o.config,
+               options.interval.count());
+  // The line tests and scripts wait for (stdout, flushed).
+  std::cout << "verdict serve: listening on http://" << listen->first << ":" << http.port()
+            << std::endl;
+
+  for (;;) {
+    runs.RunDue();
+    const auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     runs.NextDue() - clock.Now()),
+                                 std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    timespec ts{static_cast<time_t>(wait.count() / 1000),
+                static_cast<long>((wait.count() % 1000) * 1000000)};
+    const int sig = sigtimedwait(&signals, nullptr, &ts);
+    if (sig == SIGHUP) {
+      if (o.config.empty()) {
+        spdlog::info("SIGHUP: no --config to reload");
+        continue;
+      }
+      auto reloaded = LoadConfig(o.config);
+      if (!reloaded.ok()) {
+        spdlog::error("SIGHUP: config {} refused, keeping the old one: {}", o.config,
+                      reloaded.status().message());
+        continue;
+      }
+      runs.SetConfig(*reloaded);
+      spdlog::info("SIGHUP: config {} reloaded", o.config);
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::info("signal {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+  }
+  http.Stop();
+  const bool drained = runs.Drain(options.evaluation_deadline + std::chrono::seconds(1));
+  pool.Shutdown();
+  spdlog::info("stopped drained={}", drained);
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Runner& run) {
+  auto opts = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run the daemon: Flagger webhooks (POST /flagger/<type>), the verdict API "
+      "(/api/v1/runs), on-call rollback/hold/resume, /metrics, /healthz and /readyz. "
+      "Without --config every canary is judged with the flagger-istio preset. See "
+      "docs/flagger.md.");
+  AddPrometheusFlags(*cmd, opts->prometheus);
+  cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--config", opts->config,
+                  "Serve config (YAML/JSON): analyses and which canary uses which "
+                  "(docs/flagger.md); SIGHUP reloads it");
+  cmd->add_option("--db", opts->db,
+                  "SQLite database for runs, evaluations, webhook calls and on-call actions "
+                  "(default: in memory, lost on exit)");
+  cmd->add_option("--interval", opts->interval, "Evaluate every active run this often")
+      ->capture_default_str();
+  cmd->add_option("--step", opts->step, "Step width of the judged data (default: the analysis' step)");
+  cmd->add_option("--lookback", opts->lookback,
+                  "A run's window starts this long before its first webhook")
+      ->capture_default_str();
+  cmd->add_option("--deadline", opts->deadline,
+                  "Give up on one evaluation's Prometheus queries after this long")
+      ->capture_default_str();
+  cmd->add_option("--answer-within", opts->answer_within,
+                  "Longest a webhook waits for a fresh evaluation (under Flagger's 10s timeout)")
+      ->capture_default_str();
+  cmd->add_option("--expire-after", opts->expire_after,
+                  "End a run that has had no webhook for this long")
+      ->capture_default_str();
+  cmd->add_option("--token-file", opts->token_file,
+                  "File holding the on-call bearer token; without it rollback/hold/resume are "
+                  "disabled (403)");
+  cmd->add_option("--evaluators", opts->evaluators,
+                  "Evaluations run at once, across all runs")
+      ->capture_default_str();
+  cmd->add_option("--http-threads", opts->http_threads, "Requests served at once")
+      ->capture_default_str();
+  cmd->add_option("--log-level", opts->log_level,
+                  "trace, debug, info, warn, error or off (logs go to stderr)")
+      ->capture_default_str();
+  cmd->callback(
+      [opts, &run] { run = [opts] { return RunGuarded([opts] { return Run(*opts); }); }; });
+}
+
+}  // namespace verdict::cli

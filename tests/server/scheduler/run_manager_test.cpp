@@ -1,0 +1,305 @@
+// RunManager on simulated time with an inline executor and a scripted
+// evaluator (server/scheduler/run_manager.h); the store is the real SQLite
+// store (in memory or in a temporary file).
+#include "server/scheduler/run_manager.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <mutex>
+
+namespace verdict::server {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Answers from a script, then repeats its last entry. Records the windows asked.
+class ScriptedEvaluator final : public Evaluator {
+ public:
+  void Push(EvaluationResult r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_.push_back(std::move(r));
+  }
+  EvaluationResult Evaluate(const rules::Config&, const rules::Variables& variables,
+                            int64_t window_start_unix, int64_t now_unix,
+                            analyzer::Clock::TimePoint) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_;
+    last_window_start_ = window_start_unix;
+    last_variables_ = variables;
+    EvaluationResult r = script_.empty() ? Verdict("inconclusive") : script_.front();
+    if (script_.size() > 1) script_.pop_front();
+    r.window_start_unix = window_start_unix;
+    r.window_end_unix = now_unix;
+    return r;
+  }
+  int calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  int64_t last_window_start() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_window_start_;
+  }
+  rules::Variables last_variables() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_variables_;
+  }
+
+  static EvaluationResult Verdict(const std::string& v, const std::string& reason = "") {
+    EvaluationResult r;
+    r.verdict = v;
+    r.reason = reason.empty() ? "request-success-rate: " + v : reason;
+    r.verdict_json = R"({"verdict":")" + v + R"(","reasons":[")" + r.reason + R"("]})";
+    return r;
+  }
+  static EvaluationResult SourceDown() {
+    EvaluationResult r;
+    r.verdict = "error";
+    r.source_error = UnavailableError("request-success-rate: connection refused");
+    r.reason = r.source_error.message();
+    return r;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::deque<EvaluationResult> script_;
+  mutable int calls_ = 0;
+  mutable int64_t last_window_start_ = 0;
+  mutable rules::Variables last_variables_;
+};
+
+class RunManagerTest : public ::testing::Test {
+ protected:
+  RunManagerTest() : clock_(analyzer::SimulatedClock::AtUnixSeconds(1'800'000'000)) {}
+
+  void SetUp() override { Open(":memory:"); }
+
+  void Open(const std::string& db) {
+    manager_.reset();
+    store_.reset();
+    auto store = OpenSqliteStore(db);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+    auto config = app::DefaultServeConfig();
+    ASSERT_TRUE(config.ok());
+    config_ = std::make_shared<app::ServeConfig>(std::move(*config));
+    options_.interval = seconds(30);
+    options_.lookback = seconds(120);
+    options_.expire_after = seconds(3600);
+    manager_ = std::make_unique<RunManager>(*store_, clock_, executor_, evaluator_, config_,
+                                            &metrics_, options_);
+    ASSERT_TRUE(manager_->Restore().ok());
+  }
+
+  RunSnapshot Join(const std::string& checksum, std::map<std::string, std::string> metadata = {}) {
+    auto run = manager_->Join({"prod", "api", checksum}, metadata, true, nullptr);
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    EXPECT_TRUE(run.ok() && run->has_value());
+    return run.ok() && run->has_value() ? **run : RunSnapshot{};
+  }
+
+  analyzer::SimulatedClock clock_;
+  InlineExecutor executor_;
+  ScriptedEvaluator evaluator_;
+  MetricsRegistry metrics_;
+  ManagerOptions options_;
+  std::shared_ptr<const app::ServeConfig> config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<RunManager> manager_;
+};
+
+TEST_F(RunManagerTest, FirstWebhookStartsARunWithLookbackAndEvaluatesIt) {
+  const RunSnapshot run = Join("abc");
+  EXPECT_GT(run.record.id, 0);
+  EXPECT_EQ(run.record.state, RunState::kActive);
+  EXPECT_EQ(run.record.analysis, "flagger-istio");
+  EXPECT_EQ(run.record.window_start_unix, 1'800'000'000 - 120);
+  ASSERT_TRUE(run.latest.has_value());
+  EXPECT_EQ(run.latest->result.verdict, "inconclusive");
+  EXPECT_EQ(evaluator_.calls(), 1);
+  EXPECT_EQ(evaluator_.last_window_start(), 1'800'000'000 - 120);
+  EXPECT_EQ(evaluator_.last_variables().at("target"), "api");
+  EXPECT_EQ(evaluator_.last_variables().at("namespace"), "prod");
+  EXPECT_EQ(manager_->ActiveCount(), 1u);
+}
+
+TEST_F(RunManagerTest, SameChecksumJoinsTheRunAndANewOneSupersedesIt) {
+  const RunSnapshot first = Join("abc");
+  EXPECT_EQ(Join("abc").record.id, first.record.id);
+  const RunSnapshot second = Join("def");
+  EXPECT_NE(second.record.id, first.record.id);
+  auto old = store_->GetRun(first.record.id);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->state, RunState::kSuperseded);
+  EXPECT_EQ(old->end_reason, "superseded by checksum def");
+  EXPECT_EQ(manager_->ActiveCount(), 1u);
+}
+
+TEST_F(RunManagerTest, HooksThatMayNotStartARunFindNone) {
+  auto run = manager_->Join({"prod", "api", "abc"}, {}, false, nullptr);
+  ASSERT_TRUE(run.ok());
+  EXPECT_FALSE(run->has_value());
+  EXPECT_EQ(evaluator_.calls(), 0);
+}
+
+TEST_F(RunManagerTest, AFailIsLatchedForTheRun) {
+  evaluator_.Push(ScriptedEvaluator::Verdict("fail", "request-success-rate: canary 5% vs 0.5%"));
+  evaluator_.Push(ScriptedEvaluator::Verdict("pass"));
+  const RunSnapshot run = Join("abc");
+  EXPECT_TRUE(run.record.fail_latched);
+  EXPECT_EQ(run.record.fail_reason, "request-success-rate: canary 5% vs 0.5%");
+  clock_.Advance(seconds(30));
+  const RunSnapshot later = manager_->Fresh(run.record.id);
+  EXPECT_EQ(later.latest->result.verdict, "pass");
+  EXPECT_TRUE(later.record.fail_latched);
+  EXPECT_TRUE(store_->GetRun(run.record.id)->fail_latched);
+}
+
+TEST_F(RunManagerTest, FreshReevaluatesOnlyWhenTheLatestIsAnIntervalOld) {
+  const RunSnapshot run = Join("abc");
+  clock_.Advance(seconds(29));
+  manager_->Fresh(run.record.id);
+  EXPECT_EQ(evaluator_.calls(), 1);
+  clock_.Advance(seconds(1));
+  const RunSnapshot fresh = manager_->Fresh(run.record.id);
+  EXPECT_EQ(evaluator_.calls(), 2);
+  EXPECT_EQ(fresh.latest->seq, 2);
+}
+
+TEST_F(RunManagerTest, RunDueEvaluatesEveryIntervalAndExpiresAbandonedRuns) {
+  Join("abc");
+  manager_->RunDue();
+  EXPECT_EQ(evaluator_.calls(), 1);
+  EXPECT_EQ(manager_->NextDue(), clock_.Now() + seconds(30));
+  for (int i = 0; i < 4; ++i) {
+    clock_.Advance(seconds(30));
+    manager_->RunDue();
+  }
+  EXPECT_EQ(evaluator_.calls(), 5);
+  clock_.Advance(seconds(3600));
+  manager_->RunDue();
+  EXPECT_EQ(manager_->ActiveCount(), 0u);
+  auto run = manager_->Get("prod", "api");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->record.state, RunState::kExpired);
+  EXPECT_EQ(evaluator_.calls(), 5);
+}
+
+TEST_F(RunManagerTest, WebhooksKeepARunFromExpiring) {
+  const RunSnapshot run = Join("abc");
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(seconds(1000));
+    WebhookRecord call;
+    call.run_id = run.record.id;
+    call.hook = "rollout";
+    call.status = 200;
+    ASSERT_TRUE(manager_->RecordWebhook(call).ok());
+    manager_->RunDue();
+  }
+  EXPECT_EQ(manager_->ActiveCount(), 1u);
+}
+
+TEST_F(RunManagerTest, SourceFailingOnlyAfterAWholeIntervalWithoutSuccess) {
+  evaluator_.Push(ScriptedEvaluator::Verdict("inconclusive"));
+  evaluator_.Push(ScriptedEvaluator::SourceDown());
+  const RunSnapshot run = Join("abc");
+  EXPECT_FALSE(run.source_failing);
+  clock_.Advance(seconds(30));
+  RunSnapshot s = manager_->Fresh(run.record.id);
+  EXPECT_EQ(s.latest->result.verdict, "error");
+  // The success was exactly an interval ago: failing for the whole interval.
+  EXPECT_TRUE(s.source_failing);
+  EXPECT_EQ(s.source_error, "request-success-rate: connection refused");
+}
+
+TEST_F(RunManagerTest, ANewRunWhoseFirstEvaluationFailsIsFailingAtOnce) {
+  evaluator_.Push(ScriptedEvaluator::SourceDown());
+  const RunSnapshot run = Join("abc");
+  EXPECT_TRUE(run.source_failing);
+}
+
+TEST_F(RunManagerTest, OnCallActionsAreAuditedAndNeedAReason) {
+  Join("abc");
+  EXPECT_EQ(manager_->Act("prod", "api", OnCallAction::kHold, "alice", "").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Act("prod", "web", OnCallAction::kHold, "alice", "x").status().code(),
+            StatusCode::kNotFound);
+  auto held = manager_->Act("prod", "api", OnCallAction::kHold, "alice", "checking a page");
+  ASSERT_TRUE(held.ok());
+  EXPECT_TRUE(held->record.held);
+  EXPECT_EQ(held->hold_reason, "alice: checking a page");
+  auto resumed = manager_->Act("prod", "api", OnCallAction::kResume, "alice", "page was noise");
+  EXPECT_FALSE(resumed->record.held);
+  auto rollback = manager_->Act("prod", "api", OnCallAction::kRollback, "bob", "customers");
+  EXPECT_TRUE(rollback->record.rollback_requested);
+  auto detail = manager_->GetDetail("prod", "api", 10);
+  ASSERT_TRUE(detail.ok());
+  ASSERT_EQ(detail->actions.size(), 3u);
+  EXPECT_EQ(detail->actions[2].who, "bob");
+  EXPECT_EQ(detail->actions[2].reason, "customers");
+  EXPECT_EQ(detail->actions[0].at_unix_ms, 1'800'000'000'000);
+}
+
+TEST_F(RunManagerTest, MetadataSelectsTheAnalysisAndBadMetadataStartsNothing) {
+  auto bad = manager_->Join({"prod", "api", "abc"}, {{"analysis", "nope"}}, true, nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message().rfind("metadata.analysis: unknown analysis \"nope\"", 0), 0u);
+  EXPECT_EQ(manager_->ActiveCount(), 0u);
+  const RunSnapshot run = Join("abc", {{"analysis", "istio"}, {"service", "api"}});
+  EXPECT_EQ(run.record.analysis, "istio");
+  EXPECT_EQ(evaluator_.last_variables().at("service"), "api");
+}
+
+TEST_F(RunManagerTest, EndedRunsAnswerFromTheirFinalStateAndDoNotRestart) {
+  const RunSnapshot run = Join("abc");
+  ASSERT_TRUE(manager_->End(run.record.id, RunState::kSucceeded, "promotion confirmed").ok());
+  const RunSnapshot again = Join("abc");
+  EXPECT_EQ(again.record.id, run.record.id);
+  EXPECT_EQ(again.record.state, RunState::kSucceeded);
+  // post-rollout's phase is the final word.
+  ASSERT_TRUE(manager_->End(run.record.id, RunState::kFailed, "post-rollout phase Failed").ok());
+  EXPECT_EQ(store_->GetRun(run.record.id)->state, RunState::kFailed);
+  EXPECT_EQ(evaluator_.calls(), 1);
+}
+
+TEST_F(RunManagerTest, ARestartResumesActiveRunsWithTheirLatchAndHold) {
+  char tmpl[] = "/tmp/verdict-run-manager-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string db = std::string(tmpl) + "/verdict.db";
+  Open(db);
+  evaluator_.Push(ScriptedEvaluator::Verdict("fail", "latency-p99: canary 900 ms vs 300 ms"));
+  const RunSnapshot run = Join("abc");
+  ASSERT_TRUE(manager_->Act("prod", "api", OnCallAction::kHold, "alice", "look").ok());
+  Open(db);  // a new manager over the same file, as after a restart
+  auto restored = manager_->Get("prod", "api");
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->record.id, run.record.id);
+  EXPECT_EQ(restored->record.state, RunState::kActive);
+  EXPECT_TRUE(restored->record.fail_latched);
+  EXPECT_EQ(restored->record.fail_reason, "latency-p99: canary 900 ms vs 300 ms");
+  EXPECT_TRUE(restored->record.held);
+  EXPECT_EQ(restored->hold_reason, "alice: look");
+  ASSERT_TRUE(restored->latest.has_value());
+  EXPECT_EQ(restored->latest->result.verdict, "fail");
+  EXPECT_EQ(restored->latest->result.reason, "latency-p99: canary 900 ms vs 300 ms");
+  EXPECT_EQ(manager_->ActiveCount(), 1u);
+  manager_.reset();
+  store_.reset();
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST_F(RunManagerTest, MetricsCountEvaluationsAndRuns) {
+  Join("abc");
+  Join("def");
+  EXPECT_EQ(metrics_.Value("verdict_runs_started_total"), 2);
+  EXPECT_EQ(metrics_.Value("verdict_runs_ended_total", {{"state", "superseded"}}), 1);
+  EXPECT_EQ(metrics_.Value("verdict_evaluations_total", {{"verdict", "inconclusive"}}), 2);
+}
+
+}  // namespace
+}  // namespace verdict::server
