@@ -20,120 +20,12 @@
 #include <utility>
 #include <vector>
 
+#include "server/store/sqlite_schema.h"
 #include "server/store/store.h"
 
 namespace verdict::server {
+namespace detail {
 namespace {
-
-constexpr int64_t kApplicationId = 0x56524454;  // "VRDT"
-constexpr int64_t kSchemaVersion = 1;
-constexpr const char* kMemoryPath = ":memory:";
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  ns TEXT NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
-  analysis TEXT NOT NULL, variables_json TEXT NOT NULL,
-  created_unix_ms INTEGER NOT NULL, window_start_unix INTEGER NOT NULL,
-  last_webhook_unix_ms INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN
-    ('active', 'succeeded', 'failed', 'superseded', 'expired', 'ended')),
-  ended_unix_ms INTEGER NOT NULL, end_reason TEXT NOT NULL,
-  fail_latched INTEGER NOT NULL, fail_reason TEXT NOT NULL,
-  held INTEGER NOT NULL, rollback_requested INTEGER NOT NULL,
-  UNIQUE (ns, name, checksum));
-CREATE INDEX runs_by_state ON runs (state);
-CREATE INDEX runs_by_end ON runs (ended_unix_ms);
-CREATE INDEX runs_by_canary ON runs (ns, name);
-CREATE TABLE evaluations (
-  run_id INTEGER NOT NULL REFERENCES runs (id),
-  seq INTEGER NOT NULL,
-  at_unix_ms INTEGER NOT NULL,
-  window_start_unix INTEGER NOT NULL, window_end_unix INTEGER NOT NULL,
-  verdict TEXT NOT NULL, source_error TEXT NOT NULL, verdict_json TEXT NOT NULL,
-  duration_ms INTEGER NOT NULL,
-  UNIQUE (run_id, seq));
-CREATE TABLE webhooks (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  run_id INTEGER REFERENCES runs (id),
-  at_unix_ms INTEGER NOT NULL,
-  hook TEXT NOT NULL, ns TEXT NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
-  phase TEXT NOT NULL, payload TEXT NOT NULL, status INTEGER NOT NULL, answer TEXT NOT NULL);
-CREATE INDEX webhooks_by_run ON webhooks (run_id);
-CREATE TABLE actions (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  run_id INTEGER NOT NULL REFERENCES runs (id),
-  at_unix_ms INTEGER NOT NULL,
-  action TEXT NOT NULL, who TEXT NOT NULL, reason TEXT NOT NULL);
-CREATE INDEX actions_by_run ON actions (run_id);
-)sql";
-
-#define VERDICT_RUN_COLUMNS                                                                   \
-  "id, ns, name, checksum, analysis, variables_json, created_unix_ms, window_start_unix, "    \
-  "last_webhook_unix_ms, state, ended_unix_ms, end_reason, fail_latched, fail_reason, held, " \
-  "rollback_requested"
-#define VERDICT_EVALUATION_COLUMNS                                                       \
-  "run_id, seq, at_unix_ms, window_start_unix, window_end_unix, verdict, source_error, " \
-  "verdict_json, duration_ms"
-#define VERDICT_WEBHOOK_COLUMNS \
-  "id, run_id, at_unix_ms, hook, ns, name, checksum, phase, payload, status, answer"
-#define VERDICT_ACTION_COLUMNS "id, run_id, at_unix_ms, action, who, reason"
-
-// Every statement the store runs, prepared once at open.
-enum Sql {
-  kBeginRead,
-  kBeginWrite,
-  kCommit,
-  kRollback,
-  kInsertRun,
-  kUpdateRun,
-  kGetRun,
-  kRunExists,
-  kActiveRuns,
-  kActiveRunsNewestFirst,
-  kEndedRuns,
-  kLatestRun,
-  kNextSeq,
-  kInsertEvaluation,
-  kEvaluations,
-  kInsertWebhook,
-  kWebhooks,
-  kInsertAction,
-  kActions,
-  kSqlCount,
-};
-
-constexpr std::array<const char*, kSqlCount> kSqlText = {
-    "BEGIN",
-    "BEGIN IMMEDIATE",
-    "COMMIT",
-    "ROLLBACK",
-    "INSERT INTO runs (ns, name, checksum, analysis, variables_json, created_unix_ms, "
-    "window_start_unix, last_webhook_unix_ms, state, ended_unix_ms, end_reason, fail_latched, "
-    "fail_reason, held, rollback_requested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "UPDATE runs SET ns = ?, name = ?, checksum = ?, analysis = ?, variables_json = ?, "
-    "created_unix_ms = ?, window_start_unix = ?, last_webhook_unix_ms = ?, state = ?, "
-    "ended_unix_ms = ?, end_reason = ?, fail_latched = ?, fail_reason = ?, held = ?, "
-    "rollback_requested = ? WHERE id = ?",
-    "SELECT " VERDICT_RUN_COLUMNS " FROM runs WHERE id = ?",
-    "SELECT 1 FROM runs WHERE id = ?",
-    "SELECT " VERDICT_RUN_COLUMNS " FROM runs WHERE state = 'active' ORDER BY id",
-    "SELECT " VERDICT_RUN_COLUMNS " FROM runs WHERE state = 'active' ORDER BY id DESC LIMIT ?",
-    "SELECT " VERDICT_RUN_COLUMNS
-    " FROM runs WHERE state <> 'active' "
-    "ORDER BY ended_unix_ms DESC, id DESC LIMIT ?",
-    "SELECT " VERDICT_RUN_COLUMNS " FROM runs WHERE ns = ? AND name = ? ORDER BY id DESC LIMIT 1",
-    "SELECT COALESCE(MAX(seq), 0) + 1 FROM evaluations WHERE run_id = ?",
-    "INSERT INTO evaluations (" VERDICT_EVALUATION_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "SELECT * FROM (SELECT " VERDICT_EVALUATION_COLUMNS
-    " FROM evaluations WHERE run_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-    "INSERT INTO webhooks (run_id, at_unix_ms, hook, ns, name, checksum, phase, payload, status, "
-    "answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "SELECT * FROM (SELECT " VERDICT_WEBHOOK_COLUMNS
-    " FROM webhooks WHERE run_id IS ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-    "INSERT INTO actions (run_id, at_unix_ms, action, who, reason) VALUES (?, ?, ?, ?, ?)",
-    "SELECT " VERDICT_ACTION_COLUMNS " FROM actions WHERE run_id = ? ORDER BY id",
-};
 
 // The Status for SQLite result `rc` (extended codes on), with `message`.
 Status FromSqlite(int rc, std::string message) {
@@ -238,8 +130,9 @@ StatusOr<RunRecord> ReadRun(const Stmt& s) {
   r.last_webhook_unix_ms = s.Int(8);
   const std::string state = s.Text(9);
   const auto parsed = ParseRunState(state);
-  if (!parsed)
+  if (!parsed) {
     return DataLossError(fmt::format("store: run {} has unknown state '{}'", r.id, state));
+  }
   r.state = *parsed;
   r.ended_unix_ms = s.Int(10);
   r.end_reason = s.Text(11);
@@ -393,8 +286,9 @@ Status SqliteStore::CheckRun(int64_t id, const char* what) {
   Stmt s = Use(kRunExists);
   const int rc = s.Bind(id).Step();
   if (rc == SQLITE_ROW) return Status::Ok();
-  if (rc == SQLITE_DONE)
+  if (rc == SQLITE_DONE) {
     return NotFoundError(fmt::format("store: {}: no run with id {}", what, id));
+  }
   return Error(rc, what);
 }
 
@@ -726,7 +620,7 @@ class Opener {
 
 StatusOr<std::unique_ptr<Store>> Open(const std::string& path, const SqliteStoreOptions& options) {
   if (path.empty()) return InvalidArgumentError("store: empty database path");
-  const bool memory = path == kMemoryPath;
+  const bool memory = path == ":memory:";
   struct stat info {};
   if (!memory && ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
     return InvalidArgumentError(fmt::format("store {}: is a directory", path));
@@ -750,10 +644,11 @@ StatusOr<std::unique_ptr<Store>> Open(const std::string& path, const SqliteStore
 }
 
 }  // namespace
+}  // namespace detail
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                  const SqliteStoreOptions& options) {
-  return NoThrow("open", [&] { return Open(path, options); });
+  return detail::NoThrow("open", [&] { return detail::Open(path, options); });
 }
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
