@@ -200,8 +200,10 @@ void HttpServer::Impl::Configure() {
         t_request.answered = true;
         Write(HttpResponse::JsonError(500, "internal error: " + what), res);
       });
-  server_.set_logger(
-      [this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
+  // Runs for every answer with its final status, just before it is written:
+  // once a client has a response, its metrics and log line exist.
+  server_.set_post_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { Log(req, res); });
 }
 
 Status HttpServer::Impl::Start() {
