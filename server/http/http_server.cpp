@@ -68,13 +68,20 @@ void ReuseAddrOnly(socket_t sock) {
 
 std::string StatusText(int status) {
   switch (status) {
-    case 400: return "bad request";
-    case 404: return "not found";
-    case 413: return "request body too large";
-    case 414: return "request URI too long";
-    case 415: return "unsupported media type";
-    case 416: return "range not satisfiable";
-    default: return "HTTP " + std::to_string(status);
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found";
+    case 413:
+      return "request body too large";
+    case 414:
+      return "request URI too long";
+    case 415:
+      return "unsupported media type";
+    case 416:
+      return "range not satisfiable";
+    default:
+      return "HTTP " + std::to_string(status);
   }
 }
 
@@ -91,6 +98,7 @@ class HttpServer::Impl {
   Impl(HttpServerOptions options, MetricsRegistry* metrics)
       : options_(std::move(options)), metrics_(metrics) {
     detail::DeclareRequestMetrics(metrics_);
+    Configure();
   }
 
   struct Entry {
@@ -176,8 +184,8 @@ void HttpServer::Impl::Configure() {
   server_.Delete(any, with_body);
   // Answers httplib produced without Serve() (a malformed request line, an
   // over-long URI): a JSON error body like every other answer.
-  server_.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
+  server_.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
         if (t_request.answered || !res.body.empty()) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
@@ -217,8 +225,6 @@ Status HttpServer::Impl::Start() {
     VERDICT_RETURN_IF_ERROR(table.Add(entry.method, entry.pattern));
   }
   table_ = std::move(table);
-  started_ = true;
-  Configure();
   errno = 0;
   int bound = -1;
   if (options_.port == 0) {
@@ -231,6 +237,7 @@ Status HttpServer::Impl::Start() {
     return UnavailableError("http server cannot listen on " + Address(options_.port) + ": " +
                             (error != 0 ? std::strerror(error) : "bind failed"));
   }
+  started_ = true;
   port_ = bound;
   thread_ = std::thread([this] {
     server_.listen_after_bind();
@@ -293,8 +300,8 @@ void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res
       return;
     }
     if (!read || too_large) {
-      Write(HttpResponse::JsonError(413, "request body exceeds " +
-                                             std::to_string(options_.max_body_bytes) + " bytes"),
+      Write(HttpResponse::JsonError(
+                413, "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes"),
             res);
       return;
     }
@@ -331,7 +338,15 @@ void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res
   }
   request.body = std::move(body);
   request.remote_addr = req.remote_addr;
-  Write(Call(entries_[match.index], std::move(request)), res);
+  const Entry& entry = entries_[match.index];
+  HttpResponse answer = Call(entry, std::move(request));
+  if (answer.status < 100 || answer.status > 599) {
+    spdlog::error("http_handler_bad_status route={} status={}", detail::LogToken(entry.pattern),
+                  answer.status);
+    answer = HttpResponse::JsonError(
+        500, "internal error: handler answered HTTP status " + std::to_string(answer.status));
+  }
+  Write(answer, res);
 }
 
 HttpResponse HttpServer::Impl::Call(const Entry& entry, HttpRequest request) {

@@ -67,12 +67,12 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                      // 0: any free port (see HttpServer::port)
-  size_t max_body_bytes = 1 << 20;      // 1 MiB; larger bodies get 413
-  int worker_threads = 16;              // concurrent requests served
-  int read_timeout_seconds = 5;         // per request, slow clients are cut
+  int port = 8080;                  // 0: any free port (see HttpServer::port)
+  size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
+  int worker_threads = 16;          // concurrent requests served
+  int read_timeout_seconds = 5;     // per socket read: a client silent this long is cut
   int write_timeout_seconds = 5;
-  int keep_alive_max_count = 1000;      // requests per kept-alive connection
+  int keep_alive_max_count = 1000;  // requests per kept-alive connection
   // How long an idle kept-alive connection is held open. Stop() waits for such
   // connections, so this also bounds how long Stop() can take when clients
   // keep connections open (in-flight handlers aside).
@@ -101,8 +101,9 @@ class HttpServer {
   // Binds host:port and serves on a background thread. kUnavailable naming
   // the address when it cannot bind (the port is taken: SO_REUSEPORT is not
   // set, so a second server cannot share it); kInvalidArgument for a bad
-  // route; kFailedPrecondition when called twice or after Stop(). Returns
-  // once the socket listens and the accept loop runs.
+  // route; kFailedPrecondition when already started or after Stop(). After
+  // a failed bind Start() may be tried again. Returns once the socket listens
+  // and the accept loop runs.
   Status Start();
   // The bound port (after Start).
   int port() const;

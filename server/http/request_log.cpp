@@ -49,9 +49,10 @@ std::string MethodLabel(const std::string& method) {
 }
 
 std::string AccessLogLine(const RequestRecord& record) {
-  return fmt::format("http_request method={} path={} route={} status={} duration_ms={:.3f} remote={}",
-                     LogToken(record.method), LogToken(record.path), LogToken(record.route),
-                     record.status, record.duration_seconds * 1000.0, LogToken(record.remote));
+  return fmt::format(
+      "http_request method={} path={} route={} status={} duration_ms={:.3f} remote={}",
+      LogToken(record.method), LogToken(record.path), LogToken(record.route), record.status,
+      record.duration_seconds * 1000.0, LogToken(record.remote));
 }
 
 void DeclareRequestMetrics(MetricsRegistry* metrics) {

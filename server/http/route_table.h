@@ -46,7 +46,7 @@ struct RouteMatch {
   size_t index = 0;     // kFound: the route's position in Add() order
   std::string pattern;  // kFound / kMethodNotAllowed: the (most specific) pattern
   std::map<std::string, std::string> params;  // kFound: decoded ":name" values
-  std::string allow;  // kMethodNotAllowed: "GET, HEAD, POST" (sorted)
+  std::string allow;                          // kMethodNotAllowed: "GET, HEAD, POST" (sorted)
 };
 
 class RouteTable {

@@ -15,9 +15,12 @@ enum class Kind { kCounter, kGauge, kHistogram };
 
 const char* KindName(Kind kind) {
   switch (kind) {
-    case Kind::kCounter: return "counter";
-    case Kind::kGauge: return "gauge";
-    case Kind::kHistogram: return "histogram";
+    case Kind::kCounter:
+      return "counter";
+    case Kind::kGauge:
+      return "gauge";
+    case Kind::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -48,9 +51,9 @@ struct HistogramSeries {
 struct Family {
   Kind kind = Kind::kCounter;
   std::string help;
-  std::vector<double> buckets;                     // histograms only
-  std::map<Labels, double> values;                 // counters and gauges
-  std::map<Labels, HistogramSeries> histograms;    // histograms
+  std::vector<double> buckets;                   // histograms only
+  std::map<Labels, double> values;               // counters and gauges
+  std::map<Labels, HistogramSeries> histograms;  // histograms
   bool empty() const { return values.empty() && histograms.empty(); }
 };
 
@@ -208,7 +211,8 @@ std::string MetricsRegistry::Exposition() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   for (const auto& [name, family] : impl_->families) {
     if (family.empty()) continue;
-    if (!family.help.empty()) out += "# HELP " + name + " " + detail::EscapeHelp(family.help) + "\n";
+    if (!family.help.empty())
+      out += "# HELP " + name + " " + detail::EscapeHelp(family.help) + "\n";
     out += "# TYPE " + name + " " + KindName(family.kind) + "\n";
     if (family.kind == Kind::kHistogram) {
       AppendHistogram(out, name, family);

@@ -2,9 +2,13 @@
 // port 0. No sleeps: waits are condition variables with deadlines.
 #include "server/http/http_server.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -53,12 +57,37 @@ std::unique_ptr<httplib::Client> ClientFor(int port) {
   return client;
 }
 
+// Sends `raw` (which should ask for "Connection: close") on a fresh
+// connection and returns everything the server writes until it closes. No
+// half-close: httplib takes a peer that shut down writing for gone.
+std::string RawExchange(int port, const std::string& raw) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, raw.data(), raw.size(), 0) == static_cast<ssize_t>(raw.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 json EchoRequest(const HttpRequest& req) {
   json query = json::object();
   for (const auto& [k, v] : req.query) query[k].push_back(v);
-  return {{"method", req.method},  {"path", req.path},          {"params", req.path_params},
-          {"query", query},        {"body", req.body},          {"remote", req.remote_addr},
-          {"x_custom", req.Header("x-CUSTOM")}, {"first_k", req.Query("k")}};
+  return {{"method", req.method},
+          {"path", req.path},
+          {"params", req.path_params},
+          {"query", query},
+          {"body", req.body},
+          {"remote", req.remote_addr},
+          {"x_custom", req.Header("x-CUSTOM")},
+          {"first_k", req.Query("k")}};
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -67,20 +96,19 @@ class HttpServerTest : public ::testing::Test {
 
   void StartServer() {
     server_ = std::make_unique<HttpServer>(options_, &metrics_);
-    server_->Route("GET", "/hello", [](const HttpRequest&) {
-      return HttpResponse::Text(200, "hello\n");
+    server_->Route("GET", "/hello",
+                   [](const HttpRequest&) { return HttpResponse::Text(200, "hello\n"); });
+    server_->Route("GET", "/echo/:namespace/:name", [](const HttpRequest& req) {
+      return HttpResponse::Json(200, EchoRequest(req).dump());
     });
-    server_->Route("GET", "/echo/:namespace/:name",
-                   [](const HttpRequest& req) { return HttpResponse::Json(200, EchoRequest(req).dump()); });
     server_->Route("POST", "/echo", [this](const HttpRequest& req) {
       ++posts_handled_;
       HttpResponse res = HttpResponse::Json(201, EchoRequest(req).dump());
       res.headers.emplace_back("X-Verdict", "yes");
       return res;
     });
-    server_->Route("GET", "/throw", [](const HttpRequest&) -> HttpResponse {
-      throw std::runtime_error("boom");
-    });
+    server_->Route("GET", "/throw",
+                   [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     server_->Route(
         "POST", "/flagger/throw", [](const HttpRequest&) -> HttpResponse { throw 42; }, 400);
     ASSERT_TRUE(server_->Start().ok());
@@ -89,8 +117,9 @@ class HttpServerTest : public ::testing::Test {
   }
 
   double Requests(const std::string& route, const std::string& method, int status) {
-    return metrics_.Value("verdict_http_requests_total",
-                          {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
+    return metrics_.Value(
+        "verdict_http_requests_total",
+        {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
   }
 
   HttpServerOptions options_;
@@ -277,7 +306,9 @@ TEST_F(HttpServerTest, CountsRequestMetricsPerRouteMethodAndStatus) {
   EXPECT_EQ(metrics_.Value("verdict_http_request_duration_seconds", {{"route", "/hello"}}), 3);
   const std::string text = metrics_.Exposition();
   EXPECT_THAT(text, HasSubstr("# TYPE verdict_http_request_duration_seconds histogram\n"));
-  EXPECT_THAT(text, HasSubstr("verdict_http_request_duration_seconds_bucket{route=\"/hello\",le=\"+Inf\"} 3\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("verdict_http_request_duration_seconds_bucket{route=\"/hello\",le=\"+Inf\"} 3\n"));
 }
 
 TEST_F(HttpServerTest, StopWhileIdleReturnsAndTheServerNoLongerAnswers) {
@@ -306,7 +337,8 @@ TEST_F(HttpServerTest, StopWaitsForAnInFlightRequestToFinish) {
     release.WaitFor(1);
     return HttpResponse::Text(200, "done");
   });
-  server_->Route("GET", "/ping", [](const HttpRequest&) { return HttpResponse::Text(200, "pong"); });
+  server_->Route("GET", "/ping",
+                 [](const HttpRequest&) { return HttpResponse::Text(200, "pong"); });
   ASSERT_TRUE(server_->Start().ok());
   const int port = server_->port();
 
@@ -380,6 +412,53 @@ TEST_F(HttpServerTest, ConflictingRoutesMakeStartFailWithInvalidArgument) {
   const Status status = server.Start();
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("/runs/:b"));
+}
+
+TEST_F(HttpServerTest, MethodHttplibCannotRouteIsJson400CountedAsUnmatched) {
+  StartServer();
+  // httplib parses TRACE but has no handler table for it: its own 400, which
+  // still gets a JSON body, a log line and a count.
+  const std::string answer =
+      RawExchange(server_->port(), "TRACE /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(answer, HasSubstr("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_THAT(answer, HasSubstr("{\"error\":\"bad request\"}"));
+  EXPECT_EQ(Requests("unmatched", "TRACE", 400), 1);
+}
+
+TEST_F(HttpServerTest, HandlerAnsweringAnInvalidStatusBecomes500) {
+  server_ = std::make_unique<HttpServer>(options_, &metrics_);
+  server_->Route("GET", "/odd", [](const HttpRequest&) { return HttpResponse::Text(42, "?"); });
+  ASSERT_TRUE(server_->Start().ok());
+  auto res = ClientFor(server_->port())->Get("/odd");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_THAT(res->body, HasSubstr("handler answered HTTP status 42"));
+}
+
+TEST_F(HttpServerTest, StartCanBeRetriedAfterABindFailure) {
+  StartServer();
+  HttpServerOptions same = options_;
+  same.port = server_->port();
+  HttpServer second(same, nullptr);
+  second.Route("GET", "/x", [](const HttpRequest&) { return HttpResponse::Text(200, "x"); });
+  ASSERT_EQ(second.Start().code(), StatusCode::kUnavailable);
+  server_->Stop();
+  server_.reset();
+  ASSERT_TRUE(second.Start().ok());  // the port is free now (SO_REUSEADDR)
+  auto res = ClientFor(same.port)->Get("/x");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "x");
+}
+
+TEST_F(HttpServerTest, StopReturnsWithAnIdleKeptAliveConnectionOpen) {
+  options_.keep_alive_timeout_seconds = 1;  // bounds how long Stop() waits for it
+  StartServer();
+  client_->set_keep_alive(true);
+  auto res = client_->Get("/hello");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Connection"), "");
+  server_->Stop();
+  EXPECT_FALSE(client_->Get("/hello"));
 }
 
 TEST_F(HttpServerTest, WorksWithoutAMetricsRegistry) {

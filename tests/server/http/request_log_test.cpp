@@ -6,8 +6,8 @@ namespace verdict::server::detail {
 namespace {
 
 TEST(AccessLogLine, IsOneKeyValueLineWithMillisecondDuration) {
-  RequestRecord record{"GET", "/api/v1/runs/prod/web", "/api/v1/runs/:namespace/:name", 200,
-                       0.00125, "127.0.0.1"};
+  RequestRecord record{
+      "GET", "/api/v1/runs/prod/web", "/api/v1/runs/:namespace/:name", 200, 0.00125, "127.0.0.1"};
   EXPECT_EQ(AccessLogLine(record),
             "http_request method=GET path=/api/v1/runs/prod/web "
             "route=/api/v1/runs/:namespace/:name status=200 duration_ms=1.250 remote=127.0.0.1");

@@ -20,7 +20,8 @@ TEST(MetricsRegistry, ExposesACounterWithHelpTypeAndSortedLabels) {
   registry.DeclareCounter("verdict_webhook_calls_total", "Flagger webhook calls.");
   registry.Increment("verdict_webhook_calls_total", {{"type", "rollout"}, {"status", "200"}});
   registry.Increment("verdict_webhook_calls_total", {{"type", "rollout"}, {"status", "200"}}, 2);
-  registry.Increment("verdict_webhook_calls_total", {{"type", "confirm-rollout"}, {"status", "400"}});
+  registry.Increment("verdict_webhook_calls_total",
+                     {{"type", "confirm-rollout"}, {"status", "400"}});
   EXPECT_EQ(registry.Exposition(),
             "# HELP verdict_webhook_calls_total Flagger webhook calls.\n"
             "# TYPE verdict_webhook_calls_total counter\n"
@@ -121,8 +122,8 @@ TEST(MetricsRegistry, FirstDeclarationFixesTheTypeAndWrongTypeUpdatesAreIgnored)
   MetricsRegistry registry;
   registry.DeclareCounter("verdict_x_total", "X.");
   registry.DeclareGauge("verdict_x_total", "Not a gauge.");
-  registry.Set("verdict_x_total", {}, 7);       // Set is for gauges
-  registry.Observe("verdict_x_total", {}, 7);   // Observe is for histograms
+  registry.Set("verdict_x_total", {}, 7);      // Set is for gauges
+  registry.Observe("verdict_x_total", {}, 7);  // Observe is for histograms
   registry.Increment("verdict_x_total", {}, 1);
   EXPECT_EQ(registry.Exposition(),
             "# HELP verdict_x_total X.\n"
@@ -176,8 +177,8 @@ struct ToolRun {
 };
 
 ToolRun PromtoolCheckMetrics(const std::string& text) {
-  const std::string path = ::testing::TempDir() + "verdict_registry_" +
-                           std::to_string(::getpid()) + "_promtool.txt";
+  const std::string path =
+      ::testing::TempDir() + "verdict_registry_" + std::to_string(::getpid()) + "_promtool.txt";
   {
     std::ofstream out(path);
     out << text;
@@ -200,13 +201,16 @@ TEST(MetricsRegistry, PromtoolAcceptsTheExposition) {
   registry.DeclareGauge("verdict_runs_active", "Active runs.");
   registry.DeclareHistogram("verdict_http_request_duration_seconds", "Request time.",
                             {0.005, 0.1, 1, 2.5});
-  registry.Increment("verdict_http_requests_total",
-                     {{"route", "/api/v1/runs/:namespace/:name"}, {"method", "GET"}, {"status", "200"}});
+  registry.Increment(
+      "verdict_http_requests_total",
+      {{"route", "/api/v1/runs/:namespace/:name"}, {"method", "GET"}, {"status", "200"}});
   registry.Increment("verdict_http_requests_total",
                      {{"route", "we\"ird\\path\nx"}, {"method", "POST"}, {"status", "500"}}, 3);
   registry.Set("verdict_runs_active", {{"namespace", "prod"}}, 1e20);
-  registry.Set("verdict_runs_active", {{"namespace", "nan"}}, std::numeric_limits<double>::quiet_NaN());
-  registry.Set("verdict_runs_active", {{"namespace", "inf"}}, -std::numeric_limits<double>::infinity());
+  registry.Set("verdict_runs_active", {{"namespace", "nan"}},
+               std::numeric_limits<double>::quiet_NaN());
+  registry.Set("verdict_runs_active", {{"namespace", "inf"}},
+               -std::numeric_limits<double>::infinity());
   registry.Set("verdict_runs_active", {{"namespace", "small"}}, 1e-9);
   for (double v : {0.001, 0.05, 0.7, 3.0}) {
     registry.Observe("verdict_http_request_duration_seconds", {{"route", "/metrics"}}, v);
