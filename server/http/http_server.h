@@ -67,12 +67,16 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                      // 0: any free port (see HttpServer::port)
-  size_t max_body_bytes = 1 << 20;      // 1 MiB; larger bodies get 413
-  int worker_threads = 16;              // concurrent requests served
-  int read_timeout_seconds = 5;         // per request, slow clients are cut
+  int port = 8080;                  // 0: any free port (see HttpServer::port)
+  size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
+  int worker_threads = 16;          // concurrent requests served
+  int read_timeout_seconds = 5;     // per socket read: a client silent this long is cut
   int write_timeout_seconds = 5;
-  int keep_alive_max_count = 1000;      // requests per kept-alive connection
+  int keep_alive_max_count = 1000;  // requests per kept-alive connection
+  // How long an idle kept-alive connection is held open. Stop() waits for such
+  // connections, so this also bounds how long Stop() can take when clients
+  // keep connections open (in-flight handlers aside).
+  int keep_alive_timeout_seconds = 5;
 };
 
 class HttpServer {
@@ -85,17 +89,27 @@ class HttpServer {
 
   // Registers `handler` for `method` and `pattern`: literal segments and
   // ":name" segments matching one non-empty path segment (no '/'), e.g.
-  // "/api/v1/runs/:namespace/:name". `route` is the label used in metrics
-  // and logs (default: the pattern). `error_status` answers exceptions.
+  // "/api/v1/runs/:namespace/:name"; matching rules in route_table.h (raw
+  // path, whole path, percent-decoded values, HEAD served by GET, the most
+  // specific pattern wins). The pattern is the `route` label in metrics and
+  // logs. `error_status` answers exceptions. A malformed or conflicting
+  // pattern makes Start() fail with kInvalidArgument; Route() after Start()
+  // is ignored (and logged).
   void Route(const std::string& method, const std::string& pattern, HttpHandler handler,
              int error_status = 500);
 
   // Binds host:port and serves on a background thread. kUnavailable naming
-  // the address when it cannot bind. Returns once the socket listens.
+  // the address when it cannot bind (the port is taken: SO_REUSEPORT is not
+  // set, so a second server cannot share it); kInvalidArgument for a bad
+  // route; kFailedPrecondition when already started or after Stop(). After
+  // a failed bind Start() may be tried again. Returns once the socket listens
+  // and the accept loop runs.
   Status Start();
   // The bound port (after Start).
   int port() const;
   // Stops accepting, finishes in-flight requests, joins the thread. Idempotent.
+  // Called from inside a handler it only stops accepting and returns (joining
+  // there would wait on itself); a later Stop() or the destructor joins.
   void Stop();
 
  private:

@@ -14,6 +14,18 @@
 // Updating an undeclared family declares it (counter/gauge, empty help;
 // a histogram with the default buckets) rather than failing.
 //
+// Nothing here fails; misuse is ignored rather than corrupting the text:
+//   - the first declaration fixes a family's type; declaring it again with the
+//     same type updates the help (and the buckets while it has no series),
+//     with another type is ignored;
+//   - Increment works on counters (a negative or NaN `by` is ignored) and
+//     gauges; Set only on gauges; Observe only on histograms; an update of the
+//     wrong type is ignored;
+//   - invalid metric or label names have their bad bytes replaced by '_';
+//     histogram labels must not use "le";
+//   - families without any series are left out of the exposition; HELP lines
+//     only appear when the help is not empty.
+//
 // Thread safety: every method may be called concurrently.
 #pragma once
 
@@ -43,8 +55,9 @@ class MetricsRegistry {
   void Set(const std::string& name, const Labels& labels, double value);
   void Observe(const std::string& name, const Labels& labels, double value);
 
-  // The current value of a counter or gauge series (0 if never set): for tests
-  // and for the daemon's own decisions (never parse the exposition).
+  // The current value of a counter or gauge series (0 if never set), or a
+  // histogram series' observation count: for tests and for the daemon's own
+  // decisions (never parse the exposition).
   double Value(const std::string& name, const Labels& labels = {}) const;
 
   std::string Exposition() const;

@@ -19,8 +19,13 @@
 //   kInternal           anything else SQLite reports, with its message
 //
 // Thread safety: every method may be called concurrently from any thread.
+// The SQLite store keeps one connection guarded by a mutex, so calls on one
+// Store run one at a time; several processes may share a file (writes wait
+// for each other up to the busy timeout, then kUnavailable).
+// No method throws: every exception inside is turned into kInternal.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,8 +45,14 @@ enum class RunState {
   kExpired,     // "expired": no webhook for the expiry time
   kEnded,       // "ended": ended through the API
 };
+// "active", "succeeded", ... as in the comments above.
 const char* RunStateName(RunState state);
+// The state named `name` (exactly as RunStateName spells it), or nullopt.
 std::optional<RunState> ParseRunState(const std::string& name);
+
+// The store keeps at most this many bytes of a webhook's payload: a longer one
+// is cut, at a UTF-8 character boundary, to at most this length.
+inline constexpr std::size_t kMaxWebhookPayloadBytes = 64 * 1024;
 
 struct RunRecord {
   int64_t id = 0;  // assigned by CreateRun (> 0)
@@ -54,11 +65,11 @@ struct RunRecord {
   int64_t window_start_unix = 0;  // judging window start (seconds)
   int64_t last_webhook_unix_ms = 0;
   RunState state = RunState::kActive;
-  int64_t ended_unix_ms = 0;  // 0 while active
-  std::string end_reason;     // e.g. "post-rollout phase Succeeded"
-  bool fail_latched = false;  // a fail verdict was reached: kept for the run
-  std::string fail_reason;    // the reason sentence of that fail
-  bool held = false;          // on-call hold in force
+  int64_t ended_unix_ms = 0;        // 0 while active
+  std::string end_reason;           // e.g. "post-rollout phase Succeeded"
+  bool fail_latched = false;        // a fail verdict was reached: kept for the run
+  std::string fail_reason;          // the reason sentence of that fail
+  bool held = false;                // on-call hold in force
   bool rollback_requested = false;  // on-call asked for a rollback
 };
 
@@ -83,7 +94,7 @@ struct WebhookRecord {
   std::string name;
   std::string checksum;
   std::string phase;
-  std::string payload;  // the request body, cut to 64 KiB
+  std::string payload;  // the request body, cut to kMaxWebhookPayloadBytes
   int status = 0;       // the HTTP status answered
   std::string answer;   // the reason sentence answered
 };
@@ -109,31 +120,59 @@ class Store {
   virtual StatusOr<RunRecord> GetRun(int64_t id) = 0;
   // Every active run, oldest first.
   virtual StatusOr<std::vector<RunRecord>> ActiveRuns() = 0;
-  // Active runs first, then the most recently ended, at most `limit` in all.
+  // Active runs first (newest first), then the others by ended_unix_ms, most
+  // recent first; at most `limit` in all (0 gives none; negative:
+  // kInvalidArgument).
   virtual StatusOr<std::vector<RunRecord>> RecentRuns(int limit) = 0;
   // The newest run (any state) of namespace/name, or nullopt.
   virtual StatusOr<std::optional<RunRecord>> LatestRun(const std::string& ns,
                                                        const std::string& name) = 0;
 
-  // Appends an evaluation; returns its seq.
+  // Appends an evaluation (its seq is ignored); returns its seq.
+  // kNotFound when there is no run `evaluation.run_id`.
   virtual StatusOr<int64_t> AppendEvaluation(const EvaluationRecord& evaluation) = 0;
-  // The run's evaluations in seq order; at most the last `limit` (0 = all).
+  // The run's evaluations in seq order; at most the last `limit` (0 = all,
+  // negative: kInvalidArgument). An unknown run has none (not an error).
   virtual StatusOr<std::vector<EvaluationRecord>> Evaluations(int64_t run_id, int limit = 0) = 0;
   virtual StatusOr<std::optional<EvaluationRecord>> LatestEvaluation(int64_t run_id) = 0;
 
+  // Appends a webhook call (its id is ignored); returns its id. kNotFound when
+  // run_id is neither 0 nor a run.
   virtual StatusOr<int64_t> AppendWebhook(const WebhookRecord& call) = 0;
-  // The run's webhook calls, oldest first; at most the last `limit` (0 = all).
+  // The run's webhook calls, oldest first; at most the last `limit` (0 = all,
+  // negative: kInvalidArgument). run_id 0 gives the calls of no run.
   virtual StatusOr<std::vector<WebhookRecord>> Webhooks(int64_t run_id, int limit = 0) = 0;
 
+  // Appends an action (its id is ignored); returns its id. kNotFound when
+  // there is no run `action.run_id`; kInvalidArgument for an empty action or
+  // reason.
   virtual StatusOr<int64_t> AppendAction(const ActionRecord& action) = 0;
+  // The run's actions, oldest first.
   virtual StatusOr<std::vector<ActionRecord>> Actions(int64_t run_id) = 0;
 };
 
+struct SqliteStoreOptions {
+  // How long a call waits for a lock held by another connection (another
+  // process on the same file) before it gives up with kUnavailable.
+  int busy_timeout_ms = 2000;
+  // 0: no limit. Otherwise the file may grow to about this many bytes (whole
+  // pages, at least one); a write beyond it fails with kResourceExhausted, as
+  // on a full disk.
+  int64_t max_size_bytes = 0;
+};
+
 // Opens (creating if needed) the SQLite database at `path`, in WAL mode with
-// synchronous=FULL and a busy timeout, and creates or checks the schema.
-// ":memory:" gives a private in-memory database. kInvalidArgument for a path
-// that cannot be opened (naming it), kDataLoss for a file that is not a
-// Verdict database.
+// synchronous=FULL, foreign keys on and a busy timeout, and creates or checks
+// the schema (application_id "VRDT", user_version = schema version 1).
+// ":memory:" gives a private in-memory database. Errors, each naming `path`:
+//   kInvalidArgument  empty path, a directory, a path that cannot be opened
+//                     (e.g. its directory does not exist), a read-only file
+//   kDataLoss         a file that is not a SQLite database, a SQLite database
+//                     that is not Verdict's, or a schema version not known here
+//   kUnavailable      the file stayed locked by another process (busy timeout)
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                                 const SqliteStoreOptions& options);
+// As above with the default options.
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
 }  // namespace verdict::server

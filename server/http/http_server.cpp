@@ -1,0 +1,399 @@
+// The one file that knows cpp-httplib (0.11.4). httplib parses requests, reads
+// bodies (with our limit), runs the worker pool and writes responses; routing,
+// errors, the access log and request metrics are ours. Every httplib handler
+// is a catch-all that hands over to Impl::Serve, because httplib matches its
+// regexes against the already-decoded path (so "a%2Fb" could not stay one
+// segment) and has no notion of 405.
+#include "server/http/http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+#include "server/http/request_log.h"
+#include "server/http/route_table.h"
+
+namespace verdict::server {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// State of the request the current worker thread is serving. httplib runs the
+// pre-routing handler, our handler and the logger of one request on the same
+// thread, one request at a time, so a thread_local carries it between them.
+struct RequestContext {
+  bool started = false;  // the pre-routing handler ran
+  SteadyClock::time_point start;
+  std::string route = detail::kUnmatchedRoute;
+  bool answered = false;  // Serve() wrote the response
+};
+thread_local RequestContext t_request;
+// The server whose worker pool runs this thread (nullptr elsewhere).
+thread_local const void* t_worker_of = nullptr;
+
+// httplib's pool, with each worker marked as belonging to `owner`.
+class WorkerQueue final : public httplib::TaskQueue {
+ public:
+  WorkerQueue(size_t threads, const void* owner) : pool_(threads), owner_(owner) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([owner = owner_, fn = std::move(fn)] {
+      t_worker_of = owner;
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  const void* owner_;
+};
+
+// SO_REUSEADDR only: httplib's default sets SO_REUSEPORT, which would let a
+// second daemon bind the same port and silently share its traffic.
+void ReuseAddrOnly(socket_t sock) {
+  int yes = 1;
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+std::string StatusText(int status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found";
+    case 413:
+      return "request body too large";
+    case 414:
+      return "request URI too long";
+    case 415:
+      return "unsupported media type";
+    case 416:
+      return "range not satisfiable";
+    default:
+      return "HTTP " + std::to_string(status);
+  }
+}
+
+void Write(const HttpResponse& from, httplib::Response& to) {
+  to.status = from.status;
+  for (const auto& [name, value] : from.headers) to.set_header(name, value);
+  if (!from.body.empty()) to.set_content(from.body, from.content_type);
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, MetricsRegistry* metrics)
+      : options_(std::move(options)), metrics_(metrics) {
+    detail::DeclareRequestMetrics(metrics_);
+    Configure();
+  }
+
+  struct Entry {
+    std::string method;
+    std::string pattern;
+    HttpHandler handler;
+    int error_status;
+  };
+
+  void Route(Entry entry) {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    if (started_) {
+      spdlog::error("http route={} method={} event=ignored reason=\"Route() after Start()\"",
+                    entry.pattern, entry.method);
+      return;
+    }
+    entries_.push_back(std::move(entry));
+  }
+
+  Status Start();
+  void Stop();
+  int port() const { return port_.load(); }
+
+ private:
+  std::string Address(int port) const { return options_.host + ":" + std::to_string(port); }
+  void Configure();
+  void Serve(const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader* reader);
+  HttpResponse Call(const Entry& entry, HttpRequest request);
+  void Log(const httplib::Request& req, const httplib::Response& res);
+
+  const HttpServerOptions options_;
+  MetricsRegistry* const metrics_;
+  httplib::Server server_;
+  std::vector<Entry> entries_;  // frozen at Start()
+  detail::RouteTable table_;    // frozen at Start()
+  std::atomic<int> port_{0};
+
+  std::mutex lifecycle_mu_;  // serialises Route/Start/Stop's signalling
+  std::condition_variable lifecycle_cv_;
+  bool started_ = false;    // guarded by lifecycle_mu_
+  bool stopped_ = false;    // guarded by lifecycle_mu_
+  bool listening_ = false;  // guarded by lifecycle_mu_; the accept loop runs
+  bool exited_ = false;     // guarded by lifecycle_mu_; the accept loop ended
+
+  std::mutex join_mu_;  // one joiner at a time
+  std::thread thread_;  // written in Start() under lifecycle_mu_, joined under join_mu_
+};
+
+void HttpServer::Impl::Configure() {
+  server_.set_socket_options(ReuseAddrOnly);
+  server_.set_payload_max_length(options_.max_body_bytes);
+  server_.set_read_timeout(std::max(1, options_.read_timeout_seconds), 0);
+  server_.set_write_timeout(std::max(1, options_.write_timeout_seconds), 0);
+  server_.set_keep_alive_max_count(static_cast<size_t>(std::max(1, options_.keep_alive_max_count)));
+  server_.set_keep_alive_timeout(std::max(0, options_.keep_alive_timeout_seconds));
+  const auto threads = static_cast<size_t>(std::max(1, options_.worker_threads));
+  // httplib calls this once, in the accept loop's thread, right after it marks
+  // itself running: the moment Start() may return.
+  server_.new_task_queue = [this, threads] {
+    {
+      std::lock_guard<std::mutex> lock(lifecycle_mu_);
+      listening_ = true;
+    }
+    lifecycle_cv_.notify_all();
+    return new WorkerQueue(threads, this);
+  };
+  server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_request = RequestContext{true, SteadyClock::now(), detail::kUnmatchedRoute, false};
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  const std::string any = "[\\s\\S]*";
+  auto without_body = [this](const httplib::Request& req, httplib::Response& res) {
+    Serve(req, res, nullptr);
+  };
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader) { Serve(req, res, &reader); };
+  server_.Get(any, without_body);  // GET and HEAD
+  server_.Options(any, without_body);
+  server_.Post(any, with_body);
+  server_.Put(any, with_body);
+  server_.Patch(any, with_body);
+  server_.Delete(any, with_body);
+  // Answers httplib produced without Serve() (a malformed request line, an
+  // over-long URI): a JSON error body like every other answer.
+  server_.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (t_request.answered || !res.body.empty()) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        Write(HttpResponse::JsonError(res.status, StatusText(res.status)), res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  // Serve() catches everything a handler throws; this is for Serve() itself.
+  server_.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("http_server_exception method={} path={} error=\"{}\"",
+                      detail::LogToken(req.method), detail::LogToken(req.path),
+                      detail::LogQuoted(what));
+        t_request.answered = true;
+        Write(HttpResponse::JsonError(500, "internal error: " + what), res);
+      });
+  // Runs for every answer with its final status, just before it is written:
+  // once a client has a response, its metrics and log line exist.
+  server_.set_post_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { Log(req, res); });
+}
+
+Status HttpServer::Impl::Start() {
+  std::unique_lock<std::mutex> lock(lifecycle_mu_);
+  if (started_ || stopped_) {
+    return FailedPreconditionError("http server on " + Address(options_.port) +
+                                   (stopped_ ? " was stopped" : " is already started"));
+  }
+  detail::RouteTable table;
+  for (const Entry& entry : entries_) {
+    VERDICT_RETURN_IF_ERROR(table.Add(entry.method, entry.pattern));
+  }
+  table_ = std::move(table);
+  errno = 0;
+  int bound = -1;
+  if (options_.port == 0) {
+    bound = server_.bind_to_any_port(options_.host);
+  } else if (server_.bind_to_port(options_.host, options_.port)) {
+    bound = options_.port;
+  }
+  if (bound < 0) {
+    const int error = errno;
+    return UnavailableError("http server cannot listen on " + Address(options_.port) + ": " +
+                            (error != 0 ? std::strerror(error) : "bind failed"));
+  }
+  started_ = true;
+  port_ = bound;
+  thread_ = std::thread([this] {
+    server_.listen_after_bind();
+    {
+      std::lock_guard<std::mutex> done(lifecycle_mu_);
+      exited_ = true;
+    }
+    lifecycle_cv_.notify_all();
+  });
+  // Bounded: the loop starts at once unless the machine is wedged.
+  lifecycle_cv_.wait_for(lock, std::chrono::seconds(30), [this] { return listening_ || exited_; });
+  if (!listening_) {
+    return InternalError("http server on " + Address(bound) + " did not start its accept loop");
+  }
+  spdlog::info("http_server event=listening address={}", Address(bound));
+  return Status::Ok();
+}
+
+void HttpServer::Impl::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    if (!stopped_) {
+      stopped_ = true;
+      if (listening_ && !exited_) server_.stop();
+    }
+  }
+  if (t_worker_of == this) return;  // a handler: joining here would wait on itself
+  std::lock_guard<std::mutex> lock(join_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader* reader) {
+  t_request.answered = true;
+  const detail::TargetParts target = detail::SplitTarget(req.target);
+  const detail::RouteMatch match = table_.Find(req.method, target.path);
+  if (match.kind != detail::MatchKind::kNotFound) t_request.route = match.pattern;
+
+  // Read (or drain) the body before answering anything, so the connection
+  // stays in step; over the limit it is discarded, not kept.
+  std::string body;
+  if (reader != nullptr) {
+    bool too_large = false;
+    auto keep = [&](const char* data, size_t n) {
+      too_large = too_large || body.size() + n > options_.max_body_bytes;
+      if (too_large) {
+        body.clear();
+      } else {
+        body.append(data, n);
+      }
+      return true;
+    };
+    const bool multipart = req.is_multipart_form_data();
+    const bool read = multipart ? (*reader)([](const httplib::MultipartFormData&) { return true; },
+                                            [](const char*, size_t) { return true; })
+                                : (*reader)(keep);
+    if (!read && res.status != 413) {
+      Write(HttpResponse::JsonError(400, "malformed request body"), res);
+      res.set_header("Connection", "close");
+      return;
+    }
+    if (!read || too_large) {
+      Write(HttpResponse::JsonError(
+                413, "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes"),
+            res);
+      return;
+    }
+    if (multipart) {
+      Write(HttpResponse::JsonError(415, "multipart/form-data bodies are not accepted"), res);
+      return;
+    }
+  }
+
+  if (match.kind == detail::MatchKind::kNotFound) {
+    Write(HttpResponse::JsonError(404, "no route for " + req.path), res);
+    return;
+  }
+  if (match.kind == detail::MatchKind::kMethodNotAllowed) {
+    HttpResponse answer =
+        HttpResponse::JsonError(405, "method " + req.method + " not allowed for " + req.path);
+    answer.headers.emplace_back("Allow", match.allow);
+    Write(answer, res);
+    return;
+  }
+
+  HttpRequest request;
+  request.method = req.method;
+  request.path = req.path;
+  request.path_params = match.params;
+  request.query = detail::ParseQuery(target.query);
+  for (const auto& [name, value] : req.headers) {
+    // httplib files the peer and local addresses as pseudo-headers.
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+        name == "LOCAL_PORT") {
+      continue;
+    }
+    request.headers.emplace(name, value);
+  }
+  request.body = std::move(body);
+  request.remote_addr = req.remote_addr;
+  const Entry& entry = entries_[match.index];
+  HttpResponse answer = Call(entry, std::move(request));
+  if (answer.status < 100 || answer.status > 599) {
+    spdlog::error("http_handler_bad_status route={} status={}", detail::LogToken(entry.pattern),
+                  answer.status);
+    answer = HttpResponse::JsonError(
+        500, "internal error: handler answered HTTP status " + std::to_string(answer.status));
+  }
+  Write(answer, res);
+}
+
+HttpResponse HttpServer::Impl::Call(const Entry& entry, HttpRequest request) {
+  std::string what;
+  try {
+    return entry.handler(request);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  spdlog::error("http_handler_exception route={} method={} path={} status={} error=\"{}\"",
+                detail::LogToken(entry.pattern), detail::LogToken(request.method),
+                detail::LogToken(request.path), entry.error_status, detail::LogQuoted(what));
+  return HttpResponse::JsonError(entry.error_status, "internal error: " + what);
+}
+
+void HttpServer::Impl::Log(const httplib::Request& req, const httplib::Response& res) {
+  detail::RequestRecord record;
+  record.method = req.method;
+  record.path = std::string(detail::SplitTarget(req.target).path);
+  record.route = t_request.route;
+  record.status = res.status;
+  if (t_request.started) {
+    record.duration_seconds =
+        std::chrono::duration<double>(SteadyClock::now() - t_request.start).count();
+  }
+  record.remote = req.remote_addr;
+  spdlog::info("{}", detail::AccessLogLine(record));
+  detail::RecordRequestMetrics(metrics_, record);
+  t_request = RequestContext{};
+}
+
+HttpServer::HttpServer(HttpServerOptions options, MetricsRegistry* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), metrics)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Route(const std::string& method, const std::string& pattern, HttpHandler handler,
+                       int error_status) {
+  impl_->Route({method, pattern, std::move(handler), error_status});
+}
+
+Status HttpServer::Start() { return impl_->Start(); }
+
+int HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace verdict::server

@@ -1,0 +1,474 @@
+// HttpServer against a real HTTP client (httplib::Client) on 127.0.0.1,
+// port 0. No sleeps: waits are condition variables with deadlines.
+#include "server/http/http_server.h"
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace verdict::server {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+constexpr auto kDeadline = std::chrono::seconds(20);
+
+// A count that threads wait on, with a deadline so a bug fails instead of hanging.
+class Gate {
+ public:
+  void Add() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+    cv_.notify_all();
+  }
+  bool WaitFor(int at_least) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kDeadline, [&] { return count_ >= at_least; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int count_ = 0;
+};
+
+std::unique_ptr<httplib::Client> ClientFor(int port) {
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", port);
+  client->set_url_encode(false);  // send targets byte for byte
+  client->set_connection_timeout(10, 0);
+  client->set_read_timeout(10, 0);
+  client->set_write_timeout(10, 0);
+  return client;
+}
+
+// Sends `raw` (which should ask for "Connection: close") on a fresh
+// connection and returns everything the server writes until it closes. No
+// half-close: httplib takes a peer that shut down writing for gone.
+std::string RawExchange(int port, const std::string& raw) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, raw.data(), raw.size(), 0) == static_cast<ssize_t>(raw.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+json EchoRequest(const HttpRequest& req) {
+  json query = json::object();
+  for (const auto& [k, v] : req.query) query[k].push_back(v);
+  return {{"method", req.method},
+          {"path", req.path},
+          {"params", req.path_params},
+          {"query", query},
+          {"body", req.body},
+          {"remote", req.remote_addr},
+          {"x_custom", req.Header("x-CUSTOM")},
+          {"first_k", req.Query("k")}};
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  HttpServerTest() { options_.port = 0; }
+
+  void StartServer() {
+    server_ = std::make_unique<HttpServer>(options_, &metrics_);
+    server_->Route("GET", "/hello",
+                   [](const HttpRequest&) { return HttpResponse::Text(200, "hello\n"); });
+    server_->Route("GET", "/echo/:namespace/:name", [](const HttpRequest& req) {
+      return HttpResponse::Json(200, EchoRequest(req).dump());
+    });
+    server_->Route("POST", "/echo", [this](const HttpRequest& req) {
+      ++posts_handled_;
+      HttpResponse res = HttpResponse::Json(201, EchoRequest(req).dump());
+      res.headers.emplace_back("X-Verdict", "yes");
+      return res;
+    });
+    server_->Route("GET", "/throw",
+                   [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
+    server_->Route(
+        "POST", "/flagger/throw", [](const HttpRequest&) -> HttpResponse { throw 42; }, 400);
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_GT(server_->port(), 0);
+    client_ = ClientFor(server_->port());
+  }
+
+  double Requests(const std::string& route, const std::string& method, int status) {
+    return metrics_.Value(
+        "verdict_http_requests_total",
+        {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
+  }
+
+  HttpServerOptions options_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::atomic<int> posts_handled_{0};
+};
+
+TEST_F(HttpServerTest, RoutesByMethodAndPattern) {
+  StartServer();
+  auto hello = client_->Get("/hello");
+  ASSERT_TRUE(hello) << httplib::to_string(hello.error());
+  EXPECT_EQ(hello->status, 200);
+  EXPECT_EQ(hello->body, "hello\n");
+  EXPECT_EQ(hello->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+
+  auto post = client_->Post("/echo", "{\"a\":1}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 201);
+  EXPECT_EQ(post->get_header_value("X-Verdict"), "yes");
+  EXPECT_EQ(post->get_header_value("Content-Type"), "application/json");
+  const json echoed = json::parse(post->body);
+  EXPECT_EQ(echoed["method"], "POST");
+  EXPECT_EQ(echoed["body"], "{\"a\":1}");
+  EXPECT_EQ(echoed["remote"], "127.0.0.1");
+}
+
+TEST_F(HttpServerTest, PathParamsArePercentDecodedAndMayHoldAnEncodedSlash) {
+  StartServer();
+  auto res = client_->Get("/echo/prod/a%2Fb%20c%E2%9C%93");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json echoed = json::parse(res->body);
+  EXPECT_EQ(echoed["params"]["namespace"], "prod");
+  EXPECT_EQ(echoed["params"]["name"], "a/b c\xE2\x9C\x93");
+  EXPECT_EQ(echoed["path"], "/echo/prod/a/b c\xE2\x9C\x93");
+}
+
+TEST_F(HttpServerTest, QueryParametersAndHeadersReachTheHandlerDecoded) {
+  StartServer();
+  auto res = client_->Get("/echo/ns/n?q=a%20b+c&k=1&k=2&eq=x%3Dy=z", {{"X-Custom", "v1"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const json echoed = json::parse(res->body);
+  EXPECT_EQ(echoed["query"]["q"], json::array({"a b c"}));
+  EXPECT_EQ(echoed["query"]["k"], json::array({"1", "2"}));
+  EXPECT_EQ(echoed["query"]["eq"], json::array({"x=y=z"}));
+  EXPECT_EQ(echoed["first_k"], "1");
+  EXPECT_EQ(echoed["x_custom"], "v1");
+}
+
+TEST_F(HttpServerTest, UnknownPathIsJson404AndTrailingSlashIsUnknown) {
+  StartServer();
+  for (const char* path : {"/nope", "/hello/", "/echo/only-one"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    EXPECT_THAT(json::parse(res->body).value("error", ""), HasSubstr("no route for")) << path;
+  }
+}
+
+TEST_F(HttpServerTest, KnownPathWithAnotherMethodIsJson405WithAllow) {
+  StartServer();
+  auto res = client_->Delete("/hello");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(res->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_EQ(json::parse(res->body)["error"], "method DELETE not allowed for /hello");
+}
+
+TEST_F(HttpServerTest, HeadIsAnsweredByTheGetRouteWithoutABody) {
+  StartServer();
+  auto res = client_->Head("/hello");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "");
+}
+
+TEST_F(HttpServerTest, BodyOverTheLimitIs413AndTheHandlerIsNotCalled) {
+  options_.max_body_bytes = 1024;
+  StartServer();
+  // Far larger than socket buffers: the answer must still be a 413, not a reset.
+  auto big = client_->Post("/echo", std::string(4 << 20, 'x'), "text/plain");
+  ASSERT_TRUE(big) << httplib::to_string(big.error());
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(json::parse(big->body)["error"], "request body exceeds 1024 bytes");
+  EXPECT_EQ(posts_handled_.load(), 0);
+
+  auto at_limit = client_->Post("/echo", std::string(1024, 'x'), "text/plain");
+  ASSERT_TRUE(at_limit);
+  EXPECT_EQ(at_limit->status, 201);
+  EXPECT_EQ(posts_handled_.load(), 1);
+  EXPECT_EQ(Requests("/echo", "POST", 413), 1);
+}
+
+TEST_F(HttpServerTest, ChunkedBodyOverTheLimitIs413Too) {
+  options_.max_body_bytes = 1024;
+  StartServer();
+  // No Content-Length: the client sends Transfer-Encoding: chunked.
+  auto res = client_->Post(
+      "/echo",
+      [](size_t offset, httplib::DataSink& sink) {
+        if (offset >= (256u << 10)) {
+          sink.done();
+          return true;
+        }
+        const std::string chunk(8192, 'y');
+        return sink.write(chunk.data(), chunk.size());
+      },
+      "text/plain");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 413);
+  EXPECT_EQ(posts_handled_.load(), 0);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionBecomesTheRouteErrorStatus) {
+  StartServer();
+  auto internal = client_->Get("/throw");
+  ASSERT_TRUE(internal);
+  EXPECT_EQ(internal->status, 500);
+  EXPECT_EQ(internal->body, "{\"error\":\"internal error: boom\"}");
+
+  auto flagger = client_->Post("/flagger/throw", "{}", "application/json");
+  ASSERT_TRUE(flagger);
+  EXPECT_EQ(flagger->status, 400);
+  EXPECT_EQ(flagger->body, "{\"error\":\"internal error: unknown exception\"}");
+
+  auto after = client_->Get("/hello");  // the server is still serving
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(HttpServerTest, ServesRequestsFromSeveralThreadsConcurrently) {
+  options_.worker_threads = 4;
+  server_ = std::make_unique<HttpServer>(options_, &metrics_);
+  Gate entered;
+  server_->Route("GET", "/together", [&entered](const HttpRequest&) {
+    entered.Add();
+    // Only answers once all four requests are inside handlers at once.
+    const bool all = entered.WaitFor(4);
+    return HttpResponse::Json(all ? 200 : 503, "{}");
+  });
+  server_->Route("GET", "/n/:i", [](const HttpRequest& req) {
+    return HttpResponse::Text(200, req.path_params.at("i"));
+  });
+  ASSERT_TRUE(server_->Start().ok());
+
+  std::vector<std::thread> threads;
+  std::atomic<int> together_ok{0};
+  std::atomic<int> numbered_ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = ClientFor(server_->port());
+      auto res = client->Get("/together");
+      if (res && res->status == 200) ++together_ok;
+      for (int i = 0; i < 25; ++i) {
+        const std::string id = std::to_string(t * 100 + i);
+        auto numbered = client->Get("/n/" + id);
+        if (numbered && numbered->status == 200 && numbered->body == id) ++numbered_ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(together_ok.load(), 4);
+  EXPECT_EQ(numbered_ok.load(), 100);
+  EXPECT_EQ(Requests("/n/:i", "GET", 200), 100);
+}
+
+TEST_F(HttpServerTest, CountsRequestMetricsPerRouteMethodAndStatus) {
+  StartServer();
+  ASSERT_TRUE(client_->Get("/hello"));
+  ASSERT_TRUE(client_->Get("/hello"));
+  ASSERT_TRUE(client_->Get("/nope"));
+  ASSERT_TRUE(client_->Post("/hello", "", "text/plain"));
+  ASSERT_TRUE(client_->Get("/throw"));
+  ASSERT_TRUE(client_->Get("/echo/a/b"));
+  EXPECT_EQ(Requests("/hello", "GET", 200), 2);
+  EXPECT_EQ(Requests("unmatched", "GET", 404), 1);
+  EXPECT_EQ(Requests("/hello", "POST", 405), 1);
+  EXPECT_EQ(Requests("/throw", "GET", 500), 1);
+  EXPECT_EQ(Requests("/echo/:namespace/:name", "GET", 200), 1);
+  EXPECT_EQ(metrics_.Value("verdict_http_request_duration_seconds", {{"route", "/hello"}}), 3);
+  const std::string text = metrics_.Exposition();
+  EXPECT_THAT(text, HasSubstr("# TYPE verdict_http_request_duration_seconds histogram\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("verdict_http_request_duration_seconds_bucket{route=\"/hello\",le=\"+Inf\"} 3\n"));
+}
+
+TEST_F(HttpServerTest, StopWhileIdleReturnsAndTheServerNoLongerAnswers) {
+  StartServer();
+  server_->Stop();
+  server_->Stop();  // idempotent
+  auto res = client_->Get("/hello");
+  EXPECT_FALSE(res);
+}
+
+TEST_F(HttpServerTest, StopAfterRequestsReturnsAndDestructorIsSafe) {
+  StartServer();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(client_->Get("/hello"));
+  server_->Stop();
+  EXPECT_FALSE(client_->Get("/hello"));
+  server_.reset();  // destructor after Stop
+}
+
+TEST_F(HttpServerTest, StopWaitsForAnInFlightRequestToFinish) {
+  options_.worker_threads = 2;
+  server_ = std::make_unique<HttpServer>(options_, &metrics_);
+  Gate entered;
+  Gate release;
+  server_->Route("GET", "/slow", [&](const HttpRequest&) {
+    entered.Add();
+    release.WaitFor(1);
+    return HttpResponse::Text(200, "done");
+  });
+  server_->Route("GET", "/ping",
+                 [](const HttpRequest&) { return HttpResponse::Text(200, "pong"); });
+  ASSERT_TRUE(server_->Start().ok());
+  const int port = server_->port();
+
+  httplib::Result slow{nullptr, httplib::Error::Unknown};
+  std::thread requester([&] { slow = ClientFor(port)->Get("/slow"); });
+  ASSERT_TRUE(entered.WaitFor(1));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server_->Stop();
+    stopped = true;
+  });
+  // Once the listener is closed new connections fail; the slow request is still held.
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (ClientFor(port)->Get("/ping") && std::chrono::steady_clock::now() < deadline) {
+  }
+  EXPECT_FALSE(stopped.load());
+  release.Add();
+  requester.join();
+  stopper.join();
+  EXPECT_TRUE(stopped.load());
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 200);
+  EXPECT_EQ(slow->body, "done");
+}
+
+TEST_F(HttpServerTest, StopFromInsideAHandlerDoesNotDeadlock) {
+  server_ = std::make_unique<HttpServer>(options_, &metrics_);
+  server_->Route("POST", "/quit", [this](const HttpRequest&) {
+    server_->Stop();
+    return HttpResponse::Json(202, "{}");
+  });
+  ASSERT_TRUE(server_->Start().ok());
+  auto res = ClientFor(server_->port())->Post("/quit", "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  server_->Stop();  // joins
+}
+
+TEST_F(HttpServerTest, BindingATakenPortIsUnavailableNamingTheAddress) {
+  StartServer();
+  HttpServerOptions same = options_;
+  same.port = server_->port();
+  HttpServer second(same, nullptr);
+  const Status status = second.Start();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(status.message(), HasSubstr("127.0.0.1:" + std::to_string(same.port)));
+  auto still = client_->Get("/hello");  // the first server keeps its port
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+}
+
+TEST_F(HttpServerTest, TwoServersOnPortZeroGetDistinctPorts) {
+  StartServer();
+  HttpServer other(options_, nullptr);
+  ASSERT_TRUE(other.Start().ok());
+  EXPECT_NE(other.port(), server_->port());
+}
+
+TEST_F(HttpServerTest, StartTwiceOrAfterStopIsAFailedPrecondition) {
+  StartServer();
+  EXPECT_EQ(server_->Start().code(), StatusCode::kFailedPrecondition);
+  server_->Stop();
+  EXPECT_EQ(server_->Start().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(HttpServerTest, ConflictingRoutesMakeStartFailWithInvalidArgument) {
+  HttpServer server(options_, nullptr);
+  auto ok = [](const HttpRequest&) { return HttpResponse::Text(200, ""); };
+  server.Route("GET", "/runs/:a", ok);
+  server.Route("GET", "/runs/:b", ok);
+  const Status status = server.Start();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("/runs/:b"));
+}
+
+TEST_F(HttpServerTest, MethodHttplibCannotRouteIsJson400CountedAsUnmatched) {
+  StartServer();
+  // httplib parses TRACE but has no handler table for it: its own 400, which
+  // still gets a JSON body, a log line and a count.
+  const std::string answer =
+      RawExchange(server_->port(), "TRACE /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(answer, HasSubstr("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_THAT(answer, HasSubstr("{\"error\":\"bad request\"}"));
+  EXPECT_EQ(Requests("unmatched", "TRACE", 400), 1);
+}
+
+TEST_F(HttpServerTest, HandlerAnsweringAnInvalidStatusBecomes500) {
+  server_ = std::make_unique<HttpServer>(options_, &metrics_);
+  server_->Route("GET", "/odd", [](const HttpRequest&) { return HttpResponse::Text(42, "?"); });
+  ASSERT_TRUE(server_->Start().ok());
+  auto res = ClientFor(server_->port())->Get("/odd");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_THAT(res->body, HasSubstr("handler answered HTTP status 42"));
+}
+
+TEST_F(HttpServerTest, StartCanBeRetriedAfterABindFailure) {
+  StartServer();
+  HttpServerOptions same = options_;
+  same.port = server_->port();
+  HttpServer second(same, nullptr);
+  second.Route("GET", "/x", [](const HttpRequest&) { return HttpResponse::Text(200, "x"); });
+  ASSERT_EQ(second.Start().code(), StatusCode::kUnavailable);
+  server_->Stop();
+  server_.reset();
+  ASSERT_TRUE(second.Start().ok());  // the port is free now (SO_REUSEADDR)
+  auto res = ClientFor(same.port)->Get("/x");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "x");
+}
+
+TEST_F(HttpServerTest, StopReturnsWithAnIdleKeptAliveConnectionOpen) {
+  options_.keep_alive_timeout_seconds = 1;  // bounds how long Stop() waits for it
+  StartServer();
+  client_->set_keep_alive(true);
+  auto res = client_->Get("/hello");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Connection"), "");
+  server_->Stop();
+  EXPECT_FALSE(client_->Get("/hello"));
+}
+
+TEST_F(HttpServerTest, WorksWithoutAMetricsRegistry) {
+  HttpServer server(options_, nullptr);
+  server.Route("GET", "/x", [](const HttpRequest&) { return HttpResponse::Text(200, "x"); });
+  ASSERT_TRUE(server.Start().ok());
+  auto res = ClientFor(server.port())->Get("/x");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "x");
+}
+
+}  // namespace
+}  // namespace verdict::server
