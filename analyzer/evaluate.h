@@ -5,8 +5,10 @@
 // Thread safety: as the source (Evaluate itself keeps no state).
 #pragma once
 
+#include <optional>
 #include <vector>
 
+#include "analyzer/clock.h"
 #include "analyzer/metric_source.h"
 #include "analyzer/prom_types.h"
 #include "analyzer/verdict.h"
@@ -21,12 +23,16 @@ struct Evaluation {
   std::vector<rules::RenderedMetric> rendered;  // config order: the PromQL that was asked
 };
 
+// `deadline` (a time of the source's Clock) goes with every request
+// (MetricRequest::deadline): data not fetched by then fails the metric with
+// kDeadlineExceeded.
 // Errors: kInvalidArgument from rendering (an unknown variable, a required
 // variable without a value), naming the template's path. A source failure is
 // not an error here: it is the metric's outcome (kError with source_status),
 // and Verdict::source_error_affects_verdict says whether it matters.
 StatusOr<Evaluation> Evaluate(const rules::Config& config, const rules::Variables& runtime,
-                              const MetricSource& source, const StepGrid& grid);
+                              const MetricSource& source, const StepGrid& grid,
+                              std::optional<Clock::TimePoint> deadline = std::nullopt);
 
 // When the verdict depends on a failed source (source_error_affects_verdict),
 // the first metric whose source failed (see MetricResult::source_status);

@@ -8,7 +8,8 @@
 //     for judging offline. It returns the steps it recorded and ignores `grid`.
 //
 // Errors (as values, never exceptions):
-//   kUnavailable / kDeadlineExceeded  the backend could not be reached; retry later
+//   kUnavailable / kDeadlineExceeded  the backend could not be reached (or not
+//                                     before the request's deadline); retry later
 //   kDataLoss                         the backend answered garbage
 //   kInvalidArgument                  the query or the recording is wrong (fix the input)
 //   kNotFound                         the recording has no such metric
@@ -18,8 +19,10 @@
 // Thread safety: implementations must allow concurrent Fetch calls.
 #pragma once
 
+#include <optional>
 #include <vector>
 
+#include "analyzer/clock.h"
 #include "analyzer/metric_data.h"
 #include "analyzer/prom_types.h"
 #include "rules/config.h"
@@ -30,8 +33,18 @@ namespace verdict::analyzer {
 
 // One metric to fetch. The pointers must outlive the call.
 struct MetricRequest {
+  MetricRequest() = default;
+  MetricRequest(const rules::MetricSpec* spec, const rules::RenderedMetric* rendered,
+                std::optional<Clock::TimePoint> deadline = std::nullopt)
+      : spec(spec), rendered(rendered), deadline(deadline) {}
+
   const rules::MetricSpec* spec = nullptr;
   const rules::RenderedMetric* rendered = nullptr;
+  // When set, a time of the Clock the source was built with: network sources
+  // make no attempt, retry or backoff wait that would end past it, and return
+  // kDeadlineExceeded for what is not fetched by then. Unset: no overall bound
+  // (each attempt still has its own timeout). Sources without I/O ignore it.
+  std::optional<Clock::TimePoint> deadline;
 };
 
 class MetricSource {

@@ -1,5 +1,7 @@
 #include "analyzer/prom_backoff.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -33,6 +35,33 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   const auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   return std::chrono::milliseconds(std::max<int64_t>(0, when * 1000 - now_ms));
+}
+
+std::optional<AttemptLimits> LimitAttempt(std::chrono::milliseconds connect,
+                                          std::chrono::milliseconds request,
+                                          std::optional<Clock::TimePoint> deadline,
+                                          Clock::TimePoint now) {
+  AttemptLimits limits;
+  limits.connect_timeout = connect;
+  limits.request_timeout = request;
+  if (!deadline) return limits;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now);
+  if (left < std::chrono::milliseconds(1)) return std::nullopt;
+  limits.connect_cut = left <= std::min(connect, request);
+  limits.request_cut = left <= request;
+  limits.connect_timeout = std::min(connect, left);
+  limits.request_timeout = std::min(request, left);
+  return limits;
+}
+
+bool WaitEndsBeforeDeadline(std::chrono::milliseconds wait,
+                            std::optional<Clock::TimePoint> deadline, Clock::TimePoint now) {
+  return !deadline || now + wait < *deadline;
+}
+
+std::string FormatBudget(std::chrono::milliseconds budget) {
+  const double tenths = std::round(static_cast<double>(std::max<int64_t>(0, budget.count())) / 100);
+  return fmt::format("{:g}s", tenths / 10);
 }
 
 }  // namespace verdict::analyzer::detail

@@ -65,6 +65,7 @@ void MapCurlError(CURLcode code, CURL* curl, const Sink& sink, const HttpRequest
       out->retryable = true;
       return;
     case CURLE_OPERATION_TIMEDOUT:
+      out->timed_out = true;
       if (connect_us == 0) {
         out->transport = UnavailableError(
             fmt::format("no connection within {} ms: {}", req.connect_timeout_ms, detail));

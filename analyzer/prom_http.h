@@ -34,6 +34,7 @@ struct HttpResponse {
   // kResourceExhausted (body over max_bytes), kInvalidArgument (TLS or URL).
   Status transport;
   bool retryable = false;  // a transport failure worth another attempt
+  bool timed_out = false;  // the failure is a timeout (connect or whole transfer)
   long status = 0;         // HTTP status code
   std::string body;
   std::string retry_after;  // Retry-After header, verbatim ("" if absent)

@@ -130,11 +130,13 @@ class PrometheusClient::Impl {
     use_get_ = !options_.use_post;
   }
 
-  StatusOr<QueryResult> Run(const PromQuery& q) {
+  // `started`: when the caller began (a batch's start), to tell the deadline's
+  // length in messages.
+  StatusOr<QueryResult> Run(const PromQuery& q, Clock::TimePoint started) {
     std::string form;
     VERDICT_RETURN_IF_ERROR(BuildForm(q, &form));
     const std::string url = options_.base_url + Endpoint(q.kind);
-    auto result = Exchange(url, form);
+    auto result = Exchange(url, form, q.deadline, started);
     if (!result.ok()) {
       return result.status().WithContext(
           fmt::format("prometheus {} query \"{}\"", Endpoint(q.kind), Shorten(q.promql)));
@@ -148,6 +150,7 @@ class PrometheusClient::Impl {
 
   const PrometheusOptions& options() const { return options_; }
   uint64_t seed() const { return seed_; }
+  Clock::TimePoint Now() const { return clock_->Now(); }
 
  private:
   Status BuildForm(const PromQuery& q, std::string* form) const {
@@ -179,7 +182,8 @@ class PrometheusClient::Impl {
     return Status::Ok();
   }
 
-  StatusOr<detail::HttpRequest> BuildRequest(const std::string& url, const std::string& form) {
+  StatusOr<detail::HttpRequest> BuildRequest(const std::string& url, const std::string& form,
+                                             const detail::AttemptLimits& limits) {
     detail::HttpRequest req;
     req.post = !use_get_.load();
     req.url = req.post ? url : url + "?" + form;
@@ -195,8 +199,8 @@ class PrometheusClient::Impl {
     req.basic_password = options_.basic_auth_password;
     req.ca_file = options_.ca_file;
     req.insecure = options_.insecure_skip_verify;
-    req.connect_timeout_ms = static_cast<long>(options_.connect_timeout.count());
-    req.timeout_ms = static_cast<long>(options_.request_timeout.count());
+    req.connect_timeout_ms = static_cast<long>(limits.connect_timeout.count());
+    req.timeout_ms = static_cast<long>(limits.request_timeout.count());
     req.max_bytes = options_.max_response_bytes;
     req.user_agent = options_.user_agent;
     return req;
@@ -207,25 +211,54 @@ class PrometheusClient::Impl {
     return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   }
 
-  // One query with retries. Returns the parsed result or the final error.
-  StatusOr<QueryResult> Exchange(const std::string& url, const std::string& form) {
+  std::optional<detail::AttemptLimits> Limits(std::optional<Clock::TimePoint> deadline) const {
+    return detail::LimitAttempt(options_.connect_timeout, options_.request_timeout, deadline,
+                                clock_->Now());
+  }
+
+  // The query gave up at its deadline after `attempts` attempts; `last` is the
+  // last attempt's error (OK when there was none).
+  static Status DeadlineError(std::chrono::milliseconds budget, int attempts, const Status& last) {
+    std::string message =
+        fmt::format("deadline of {} exceeded ({} attempt{})", detail::FormatBudget(budget),
+                    attempts, attempts == 1 ? "" : "s");
+    if (!last.ok()) message += "; last error: " + last.message();
+    return DeadlineExceededError(message);
+  }
+
+  // One query with retries, all of it before `deadline` when there is one.
+  // Returns the parsed result or the final error.
+  StatusOr<QueryResult> Exchange(const std::string& url, const std::string& form,
+                                 std::optional<Clock::TimePoint> deadline,
+                                 Clock::TimePoint started) {
     const detail::BackoffPolicy policy{options_.initial_backoff, options_.max_backoff,
                                        options_.backoff_multiplier, options_.jitter};
+    const auto budget =
+        deadline ? std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - started)
+                 : std::chrono::milliseconds(0);
     Status last;
     for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-      auto req = BuildRequest(url, form);
+      std::optional<detail::AttemptLimits> limits = Limits(deadline);
+      if (!limits) return DeadlineError(budget, attempt - 1, last);
+      auto req = BuildRequest(url, form, *limits);
       if (!req.ok()) return req.status();
       detail::HttpResponse resp = transport_.Perform(*req);
       if (resp.transport.ok() && (resp.status == 405 || resp.status == 501) && req->post) {
         spdlog::info("prometheus url={} status={} action=fallback_to_get", url, resp.status);
         use_get_ = true;
-        req = BuildRequest(url, form);
+        limits = Limits(deadline);
+        if (!limits) return DeadlineError(budget, attempt, last);
+        req = BuildRequest(url, form, *limits);
         if (!req.ok()) return req.status();
         resp = transport_.Perform(*req);
       }
       std::optional<std::chrono::milliseconds> retry_after;
       if (!resp.transport.ok()) {
         last = resp.transport;
+        const bool transfer = last.code() == StatusCode::kDeadlineExceeded;
+        if (resp.timed_out && (transfer ? limits->request_cut : limits->connect_cut)) {
+          return DeadlineError(budget, attempt, last);
+        }
         if (!resp.retryable) return last;
       } else if (resp.status >= 200 && resp.status < 300) {
         return detail::ParseQueryResponse(resp.body);
@@ -244,6 +277,12 @@ class PrometheusClient::Impl {
       if (attempt == options_.max_attempts) break;
       std::chrono::milliseconds wait = detail::BackoffDelay(policy, attempt, NextUnitRandom());
       if (retry_after) wait = std::max(wait, *retry_after);
+      if (!detail::WaitEndsBeforeDeadline(wait, deadline, clock_->Now())) {
+        spdlog::warn(
+            "prometheus url={} attempt={} of={} error=\"{}\" action=give_up reason=deadline", url,
+            attempt, options_.max_attempts, last.ToString());
+        return DeadlineError(budget, attempt, last);
+      }
       spdlog::warn("prometheus url={} attempt={} of={} error=\"{}\" retry_in_ms={}", url, attempt,
                    options_.max_attempts, last.ToString(), wait.count());
       clock_->SleepFor(wait);
@@ -285,31 +324,33 @@ PrometheusClient::~PrometheusClient() = default;
 
 StatusOr<QueryResult> PrometheusClient::QueryRange(std::string_view promql,
                                                    const StepGrid& grid) const {
-  return impl_->Run(PromQuery::Range(std::string(promql), grid));
+  return impl_->Run(PromQuery::Range(std::string(promql), grid), impl_->Now());
 }
 
 StatusOr<QueryResult> PrometheusClient::QueryInstant(std::string_view promql,
                                                      int64_t time_unix) const {
-  return impl_->Run(PromQuery::Instant(std::string(promql), time_unix));
+  return impl_->Run(PromQuery::Instant(std::string(promql), time_unix), impl_->Now());
 }
 
 StatusOr<QueryResult> PrometheusClient::QueryRawSamples(std::string_view selector,
                                                         const StepGrid& grid,
                                                         int64_t lookback_seconds) const {
-  return impl_->Run(PromQuery::RawSamples(std::string(selector), grid, lookback_seconds));
+  return impl_->Run(PromQuery::RawSamples(std::string(selector), grid, lookback_seconds),
+                    impl_->Now());
 }
 
 StatusOr<QueryResult> PrometheusClient::Run(const PromQuery& query) const {
-  return impl_->Run(query);
+  return impl_->Run(query, impl_->Now());
 }
 
 std::vector<StatusOr<QueryResult>> PrometheusClient::RunBatch(const std::vector<PromQuery>& queries,
                                                               size_t max_parallel) const {
   std::vector<std::optional<StatusOr<QueryResult>>> slots(queries.size());
   std::atomic<size_t> next{0};
+  const Clock::TimePoint started = impl_->Now();
   auto worker = [&] {
     for (size_t i = next++; i < queries.size(); i = next++)
-      slots[i].emplace(impl_->Run(queries[i]));
+      slots[i].emplace(impl_->Run(queries[i], started));
   };
   const size_t threads = std::min(std::max<size_t>(1, max_parallel), queries.size());
   std::vector<std::thread> pool;

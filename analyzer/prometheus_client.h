@@ -9,12 +9,18 @@
 //   429 and 5xx (except 501) with exponential backoff and jitter, waiting at
 //   least what a Retry-After header asks (seconds or an HTTP date), through the
 //   injected Clock. A total timeout is not retried (the server is slow, not down).
+// - Honours a query's overall deadline (PromQuery::deadline, a time of the
+//   injected Clock): each attempt's connect and transfer timeouts are cut to
+//   the time left, no retry or backoff wait starts that would end at or past
+//   it, and the query then ends with kDeadlineExceeded
+//   "deadline of 20s exceeded (2 attempts); last error: ..." (the length is
+//   counted from the start of the call or of the RunBatch).
 // - Caps the response size (the transfer is aborted), parses the JSON result,
 //   and turns every failure into a Status with an actionable code:
 //     kUnavailable       connection failures, 429/5xx after the last attempt,
 //                        a Retry-After longer than max_retry_after
 //     kDeadlineExceeded  no complete answer within request_timeout; 504;
-//                        errorType "timeout"
+//                        errorType "timeout"; the query's deadline passed
 //     kInvalidArgument   400/422 ("bad_data", "execution": fix the query),
 //                        401/403 (fix the credentials), TLS verification
 //                        failure (fix ca_file), other 4xx
@@ -97,6 +103,9 @@ struct PromQuery {
   StepGrid grid;                   // kRange, kRawSamples
   int64_t time_unix = 0;           // kInstant
   int64_t lookback_seconds = 300;  // kRawSamples
+  // Every attempt and wait of the query ends by then (kDeadlineExceeded
+  // otherwise); a time of the client's Clock. Unset: no overall bound.
+  std::optional<Clock::TimePoint> deadline;
 
   static PromQuery Range(std::string promql, const StepGrid& grid);
   static PromQuery Instant(std::string promql, int64_t time_unix);

@@ -69,6 +69,7 @@ std::vector<StatusOr<MetricData>> PrometheusSource::FetchAll(
     if (!plans.back().ok()) continue;
     for (size_t j = 0; j < plans.back()->size(); ++j) {
       flat.push_back((*plans.back())[j].query);
+      flat.back().deadline = requests[i].deadline;
       origin.emplace_back(i, j);
     }
   }
@@ -83,6 +84,7 @@ std::vector<StatusOr<MetricData>> PrometheusSource::FetchAll(
       const auto [i, j] = origin[k];
       PlannedQuery& p = (*plans[i])[j];
       p.query = PromQuery::Range(p.query.promql, grid);
+      p.query.deadline = requests[i].deadline;
       notes[i].push_back(fmt::format(
           "{} {}: raw samples exceed the response size limit; read with query_range at step "
           "resolution instead (counter resets inside a step are not seen)",

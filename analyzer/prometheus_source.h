@@ -31,6 +31,10 @@
 // The note "N series appeared mid-window; their first samples (total X) ..."
 // makes either case visible.
 //
+// A request's deadline (MetricRequest::deadline) bounds every query of it,
+// the fallback to step resolution included (PrometheusClient: PromQuery::deadline);
+// a query still unanswered then fails with kDeadlineExceeded.
+//
 // Everything noticed (extra series, NaN/Inf, resets, gaps, dropped bounds,
 // engine warnings, the fallback to step resolution) goes to MetricData::notes,
 // prefixed with the side. Errors carry the metric's name and the side/role:

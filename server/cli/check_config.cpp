@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "rules/describe.h"
-#include "rules/kayenta_import.h"
 #include "rules/parse.h"
 #include "rules/presets.h"
 #include "rules/render.h"
+#include "server/app/analysis.h"
 #include "server/cli/command.h"
 
 namespace verdict::cli {
@@ -110,26 +110,20 @@ int Run(const CheckConfigOptions& opts) {
     rules::ParseResult parsed = rules::LoadConfigFileCollect(opts.file);
     if (!parsed.ok()) return ReportParseErrors(parsed.errors, source, opts.json);
     config = std::move(parsed.config);
-  } else if (!opts.preset.empty()) {
-    source = "preset " + opts.preset;
-    StatusOr<rules::Config> preset = rules::Preset(opts.preset);
-    if (!preset.ok()) return ReportLines(preset.status().message(), opts.json);
-    config = std::move(*preset);
   } else {
-    source = opts.kayenta;
-    StatusOr<rules::Config> imported = rules::LoadKayentaFile(opts.kayenta);
-    if (!imported.ok()) return ReportLines(imported.status().message(), opts.json);
-    config = std::move(*imported);
+    // A file is parsed above to report every error; the others load as judge does.
+    source = opts.preset.empty() ? opts.kayenta : "preset " + opts.preset;
+    app::AnalysisRef ref;
+    ref.preset = opts.preset;
+    ref.kayenta_file = opts.kayenta;
+    StatusOr<rules::Config> loaded = app::LoadAnalysis(ref);
+    if (!loaded.ok()) return ReportLines(loaded.status().message(), opts.json);
+    config = std::move(*loaded);
   }
 
-  rules::Variables runtime;
-  for (const std::string& assignment : opts.vars) {
-    auto kv = rules::ParseVariableAssignment(assignment);
-    if (!kv.ok()) return ReportLines(kv.status().message(), opts.json);
-    if (!runtime.emplace(kv->first, kv->second).second) {
-      return ReportLines("--var " + kv->first + " is given more than once", opts.json);
-    }
-  }
+  StatusOr<rules::Variables> parsed_vars = app::ParseVariableAssignments(opts.vars);
+  if (!parsed_vars.ok()) return ReportLines(parsed_vars.status().message(), opts.json);
+  const rules::Variables& runtime = *parsed_vars;
   StatusOr<rules::Variables> resolved = rules::ResolveVariables(config, runtime);
   if (!resolved.ok()) return ReportLines(resolved.status().message(), opts.json);
   auto rendered = rules::RenderAll(config, runtime, rules::MissingValue::kVerbatim);

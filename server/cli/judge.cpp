@@ -2,23 +2,29 @@
 // Prometheus (--prometheus), with a config file, a preset or an imported
 // Kayenta config, and prints the explained verdict.
 //
+// Loading, building the Prometheus source and judging are server/app's, shared
+// with `verdict serve`; this file is flags, output and exit codes.
+//
 // Exit codes: 0 pass, 1 fail, 3 inconclusive, 2 usage or input error (bad
 // config, variables, flags or recording), 4 data source error that affects
-// the verdict (no verdict is printed then, one error line).
+// the verdict, a Prometheus that misses --deadline included (no verdict is
+// printed then, one error line).
+#include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analyzer/clock.h"
-#include "analyzer/evaluate.h"
 #include "analyzer/replay_source.h"
 #include "analyzer/verdict_json.h"
 #include "rules/duration.h"
-#include "rules/kayenta_import.h"
-#include "rules/parse.h"
 #include "rules/presets.h"
 #include "rules/render.h"
+#include "server/app/analysis.h"
+#include "server/app/judge_window.h"
+#include "server/app/prometheus.h"
 #include "server/cli/command.h"
 #include "server/cli/prometheus_flags.h"
 
@@ -28,15 +34,16 @@ namespace {
 constexpr const char* kCommand = "judge";
 
 struct JudgeOptions {
-  std::string config;
-  std::string preset;
-  std::string kayenta;
+  app::AnalysisRef analysis;
   std::vector<std::string> vars;
   std::string data;
-  PrometheusFlags prometheus;
+  app::PrometheusSettings prometheus;
+  // --log-level: default "error" keeps a failed command to its one error line.
+  std::string log_level = "error";
   std::string start;
   std::string end = "now";
   std::string step;
+  std::string deadline = "20s";  // --deadline: all of the fetching, with --prometheus
   bool json = false;
 };
 
@@ -54,10 +61,14 @@ int Fail(const std::string& message, int code) {
   return code;
 }
 
-StatusOr<rules::Config> LoadConfig(const JudgeOptions& o) {
-  if (!o.config.empty()) return rules::LoadConfigFile(o.config);
-  if (!o.preset.empty()) return rules::Preset(o.preset);
-  return rules::LoadKayentaFile(o.kayenta);
+// --deadline: a positive duration ("20s", "1m30s", "500ms").
+StatusOr<std::chrono::milliseconds> ParseDeadlineFlag(const std::string& value) {
+  auto d = rules::ParseDuration(value);
+  if (!d.ok()) return InvalidArgumentError("--deadline: " + d.status().message());
+  if (d->count() <= 0) {
+    return InvalidArgumentError("--deadline: must be > 0, got \"" + value + "\"");
+  }
+  return *d;
 }
 
 int ExitCodeFor(analyzer::Overall overall) {
@@ -73,7 +84,8 @@ int ExitCodeFor(analyzer::Overall overall) {
 }
 
 int Run(const JudgeOptions& o) {
-  if (!o.config.empty() + !o.preset.empty() + !o.kayenta.empty() != 1) {
+  const auto& a = o.analysis;
+  if (!a.config_file.empty() + !a.preset.empty() + !a.kayenta_file.empty() != 1) {
     return Fail("give exactly one of --config FILE, --preset NAME or --kayenta FILE", kExitUsage);
   }
   const bool live = !o.prometheus.url.empty();
@@ -87,23 +99,18 @@ int Run(const JudgeOptions& o) {
         "steps)",
         kExitUsage);
   }
-  StatusOr<rules::Config> config = LoadConfig(o);
+  const auto deadline = ParseDeadlineFlag(o.deadline);
+  if (!deadline.ok()) return Fail(deadline.status().message(), kExitUsage);
+  StatusOr<rules::Config> config = app::LoadAnalysis(o.analysis);
   if (!config.ok()) return Fail(config.status().message(), kExitUsage);
+  StatusOr<rules::Variables> runtime = app::ParseVariableAssignments(o.vars);
+  if (!runtime.ok()) return Fail(runtime.status().message(), kExitUsage);
 
-  rules::Variables runtime;
-  for (const std::string& assignment : o.vars) {
-    auto kv = rules::ParseVariableAssignment(assignment);
-    if (!kv.ok()) return Fail(kv.status().message(), kExitUsage);
-    if (!runtime.emplace(kv->first, kv->second).second) {
-      return Fail("--var " + kv->first + " is given more than once", kExitUsage);
-    }
-  }
-
+  analyzer::Clock& clock = *analyzer::RealClock::Default();
   std::unique_ptr<analyzer::MetricSource> source;
   analyzer::StepGrid grid;
   if (live) {
     if (o.start.empty()) return Fail("--prometheus needs --start", kExitUsage);
-    analyzer::Clock& clock = *analyzer::RealClock::Default();
     const int64_t now = clock.NowUnixSeconds();
     auto start = ParseTimeFlag("--start", o.start, now);
     if (!start.ok()) return Fail(start.status().message(), kExitUsage);
@@ -122,7 +129,9 @@ int Run(const JudgeOptions& o) {
     auto aligned = analyzer::AlignStepGrid(*start, *end, step);
     if (!aligned.ok()) return Fail(aligned.status().message(), kExitUsage);
     grid = *aligned;
-    auto prom = MakePrometheusSource(o.prometheus, clock);
+    const Status logging = app::ConfigureStderrLogging(o.log_level);
+    if (!logging.ok()) return Fail(logging.message(), kExitUsage);
+    auto prom = app::MakePrometheusSource(o.prometheus, clock);
     if (!prom.ok()) {
       const bool input = prom.status().code() == StatusCode::kInvalidArgument;
       return Fail(prom.status().message(), input ? kExitUsage : kExitSource);
@@ -135,23 +144,20 @@ int Run(const JudgeOptions& o) {
     source = std::move(*replay);
   }
 
-  auto evaluation = analyzer::Evaluate(*config, runtime, *source, grid);
-  if (!evaluation.ok()) return Fail(evaluation.status().message(), kExitUsage);
-  const analyzer::Verdict& verdict = evaluation->verdict;
-  if (const analyzer::MetricResult* failed = analyzer::DecisiveSourceError(verdict)) {
+  std::optional<analyzer::Clock::TimePoint> until;
+  if (live) until = clock.Now() + *deadline;
+  auto judged = app::JudgeWindow(*config, *runtime, *source, grid, until);
+  if (!judged.ok()) return Fail(judged.status().message(), kExitUsage);
+  if (!judged->source_error.ok()) {
     // A recording that does not fit the config is an input error; anything
     // else is the data source's (unreachable, timeouts, garbage answers).
-    const StatusCode code = failed->source_status.code();
+    const StatusCode code = judged->source_error.code();
     const bool input =
         !live && (code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound);
-    std::string message = failed->source_status.message();
-    for (char& ch : message) {
-      if (ch == '\n' || ch == '\r') ch = ' ';  // one line, whatever the source said
-    }
-    return Fail(failed->name + ": " + StatusCodeName(code) + ": " + message +
-                    " (no verdict: this metric could change it)",
+    return Fail(judged->source_error.message() + " (no verdict: this metric could change it)",
                 input ? kExitUsage : kExitSource);
   }
+  const analyzer::Verdict& verdict = judged->evaluation.verdict;
   if (o.json) {
     std::cout << analyzer::VerdictToJson(verdict) << "\n";
   } else {
@@ -170,22 +176,29 @@ void AddJudgeCommand(CLI::App& app, Runner& run) {
       "recording (--data, see docs/recorded-data.md) or a live Prometheus (--prometheus with "
       "--start/--end). Exit status: 0 pass, 1 fail, 3 inconclusive, 2 usage or input error, "
       "4 data source error (no verdict).");
-  cmd->add_option("--config", opts->config, "Analysis config file (.yaml, .yml or .json)");
+  cmd->add_option("--config", opts->analysis.config_file,
+                  "Analysis config file (.yaml, .yml or .json)");
   std::string presets;
   for (const std::string& n : rules::PresetNames()) presets += (presets.empty() ? "" : ", ") + n;
-  cmd->add_option("--preset", opts->preset, "Use a built-in preset: " + presets);
-  cmd->add_option("--kayenta", opts->kayenta,
+  cmd->add_option("--preset", opts->analysis.preset, "Use a built-in preset: " + presets);
+  cmd->add_option("--kayenta", opts->analysis.kayenta_file,
                   "Import a Kayenta canary config (JSON) and judge in Kayenta mode");
   cmd->add_option("--var", opts->vars,
                   "Set a template variable, KEY=VALUE (repeatable); values are escaped, never "
                   "raw PromQL");
   cmd->add_option("--data", opts->data, "Recorded per-step data (JSON, docs/recorded-data.md)");
-  AddPrometheusFlags(*cmd, opts->prometheus);
+  AddPrometheusFlags(*cmd, opts->prometheus, &opts->log_level);
   cmd->add_option("--start", opts->start,
                   "With --prometheus: window start (RFC 3339, Unix seconds, now, now-30m)");
   cmd->add_option("--end", opts->end, "With --prometheus: window end (default now)");
   cmd->add_option("--step", opts->step,
                   "With --prometheus: step width, e.g. 30s (default: the config's step)");
+  cmd->add_option("--deadline", opts->deadline,
+                  "With --prometheus: time allowed for all of the fetching (every attempt, "
+                  "retry and backoff wait), e.g. 20s or 1m; a Prometheus that has not answered "
+                  "by then is a data source error (exit 4, deadline_exceeded)")
+      ->type_name("DURATION")
+      ->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print the verdict as JSON instead of a report");
   cmd->callback(
       [opts, &run] { run = [opts] { return RunGuarded([opts] { return Run(*opts); }); }; });

@@ -1,20 +1,14 @@
 // The Prometheus flags shared by commands that read Prometheus, and the
-// --start/--end time syntax (server/cli/prometheus_flags.h).
+// --start/--end time syntax (server/cli/prometheus_flags.h). Validating the
+// flags and building the source is app/prometheus.cpp's.
 #include "server/cli/prometheus_flags.h"
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <cctype>
-#include <chrono>
-#include <cmath>
-#include <fstream>
 #include <optional>
 #include <string_view>
-#include <utility>
 
-#include "analyzer/prometheus_source.h"
 #include "rules/duration.h"
 
 namespace verdict::cli {
@@ -27,100 +21,6 @@ std::string Trim(std::string_view s) {
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
-}
-
-bool IsHeaderToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// spdlog's default logger writes to stdout; a command's stdout is its result.
-Status RouteLogsToStderr(const std::string& level_name) {
-  const spdlog::level::level_enum level = spdlog::level::from_str(level_name);
-  if (level == spdlog::level::off && level_name != "off") {
-    return InvalidArgumentError(fmt::format(
-        "--log-level: \"{}\" is not one of trace, debug, info, warn, error, off", level_name));
-  }
-  auto logger = std::make_shared<spdlog::logger>(
-      "verdict", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_pattern("verdict: %l: %v");
-  logger->set_level(level);
-  spdlog::set_default_logger(std::move(logger));
-  return Status::Ok();
-}
-
-bool Readable(const std::string& path) { return static_cast<bool>(std::ifstream(path)); }
-
-// The client names its option fields; on the command line, name the flags.
-Status NameTheFlag(const Status& s) {
-  static const std::pair<const char*, const char*> kFields[] = {
-      {"prometheus options: base_url: ", "--prometheus: "},
-      {"prometheus options: request_timeout: ", "--prometheus-timeout: "},
-      {"prometheus options: connect_timeout: ", "--prometheus-timeout: "},
-      {"prometheus options: bearer_token_file: ", "--bearer-token-file: "},
-      {"prometheus options: basic_auth_user: ", "--basic-auth: "},
-      {"prometheus options: ca_file: ", "--ca-file: "},
-      {"prometheus options: insecure_skip_verify: ", "--insecure-skip-verify: "},
-      {"prometheus options: headers: ", "--header: "},
-      {"bearer token file ", "--bearer-token-file: bearer token file "},
-  };
-  for (const auto& [from, to] : kFields) {
-    if (s.message().rfind(from, 0) == 0) {
-      return Status(s.code(), to + s.message().substr(std::string_view(from).size()));
-    }
-  }
-  return s;
-}
-
-Status Validate(const PrometheusFlags& f) {
-  const auto bad = [](const char* flag, const std::string& why) {
-    return InvalidArgumentError(fmt::format("{}: {}", flag, why));
-  };
-  if (f.url.empty()) {
-    return bad("--prometheus", "is required: the base URL, e.g. http://127.0.0.1:9090");
-  }
-  if (f.url.rfind("http://", 0) != 0 && f.url.rfind("https://", 0) != 0) {
-    return bad("--prometheus",
-               fmt::format("\"{}\" is not an http:// or https:// URL (e.g. http://127.0.0.1:9090)",
-                           f.url));
-  }
-  if (!(f.timeout_seconds > 0) || !std::isfinite(f.timeout_seconds)) {
-    return bad("--prometheus-timeout",
-               fmt::format("must be > 0 seconds, got {}", f.timeout_seconds));
-  }
-  if (f.max_parallel < 1) {
-    return bad("--max-parallel-queries", fmt::format("must be >= 1, got {}", f.max_parallel));
-  }
-  if (!f.basic_auth.empty()) {
-    const size_t colon = f.basic_auth.find(':');
-    if (colon == std::string::npos || colon == 0) {
-      return bad("--basic-auth", "expected USER:PASSWORD");
-    }
-    if (!f.bearer_token_file.empty()) {
-      return bad("--basic-auth", "cannot be combined with --bearer-token-file; choose one");
-    }
-  }
-  if (!f.bearer_token_file.empty() && !Readable(f.bearer_token_file)) {
-    return bad("--bearer-token-file", fmt::format("cannot read {}", f.bearer_token_file));
-  }
-  if (!f.ca_file.empty()) {
-    if (f.insecure) return bad("--ca-file", "cannot be combined with --insecure-skip-verify");
-    if (!Readable(f.ca_file)) return bad("--ca-file", fmt::format("cannot read {}", f.ca_file));
-  }
-  for (const std::string& h : f.headers) {
-    const size_t colon = h.find(':');
-    if (colon == std::string::npos || !IsHeaderToken(Trim(h.substr(0, colon)))) {
-      return bad("--header", fmt::format("\"{}\": expected \"Name: value\" (e.g. \"X-Scope-OrgID: "
-                                         "tenant-a\")",
-                                         h));
-    }
-  }
-  return Status::Ok();
 }
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -222,7 +122,7 @@ std::optional<int64_t> ParseUnixSeconds(std::string_view s) {
 
 }  // namespace
 
-void AddPrometheusFlags(CLI::App& cmd, PrometheusFlags& flags) {
+void AddPrometheusFlags(CLI::App& cmd, app::PrometheusSettings& flags, std::string* log_level) {
   cmd.add_option("--prometheus", flags.url,
                  "Base URL of the Prometheus HTTP API (Prometheus, Thanos, Mimir, "
                  "VictoriaMetrics), with any path prefix and without /api/v1, e.g. "
@@ -256,39 +156,13 @@ void AddPrometheusFlags(CLI::App& cmd, PrometheusFlags& flags) {
                  "Queries to Prometheus in flight at once")
       ->capture_default_str()
       ->group(kGroup);
-  cmd.add_option("--log-level", flags.log_level,
-                 "Log of the Prometheus client on stderr: trace, debug, info, warn (shows "
-                 "retries), error or off")
-      ->capture_default_str()
-      ->group(kGroup);
-}
-
-StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(const PrometheusFlags& flags,
-                                                                       analyzer::Clock& clock) {
-  VERDICT_RETURN_IF_ERROR(Validate(flags));
-  VERDICT_RETURN_IF_ERROR(RouteLogsToStderr(flags.log_level));
-  analyzer::PrometheusOptions o;
-  o.base_url = flags.url;
-  const auto timeout = std::chrono::milliseconds(
-      std::max<int64_t>(1, static_cast<int64_t>(std::llround(flags.timeout_seconds * 1000))));
-  o.request_timeout = timeout;
-  o.connect_timeout = std::min(o.connect_timeout, timeout);
-  o.bearer_token_file = flags.bearer_token_file;
-  if (!flags.basic_auth.empty()) {
-    const size_t colon = flags.basic_auth.find(':');
-    o.basic_auth_user = flags.basic_auth.substr(0, colon);
-    o.basic_auth_password = flags.basic_auth.substr(colon + 1);
+  if (log_level != nullptr) {
+    cmd.add_option("--log-level", *log_level,
+                   "Log of the Prometheus client on stderr: trace, debug, info, warn (shows "
+                   "retries), error or off")
+        ->capture_default_str()
+        ->group(kGroup);
   }
-  o.ca_file = flags.ca_file;
-  o.insecure_skip_verify = flags.insecure;
-  for (const std::string& h : flags.headers) {
-    const size_t colon = h.find(':');
-    o.headers.emplace_back(Trim(h.substr(0, colon)), Trim(h.substr(colon + 1)));
-  }
-  auto source = analyzer::CreatePrometheusSource(std::move(o), &clock,
-                                                 static_cast<size_t>(flags.max_parallel));
-  if (!source.ok()) return NameTheFlag(source.status());
-  return source;
 }
 
 StatusOr<int64_t> ParseTimeFlag(const std::string& flag, const std::string& value,

@@ -4,43 +4,23 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "analyzer/clock.h"
-#include "analyzer/metric_source.h"
+#include "server/app/prometheus.h"
 #include "stats/status.h"
 
 namespace verdict::cli {
 
-// Values of the Prometheus flags, filled by CLI11.
-struct PrometheusFlags {
-  std::string url;                   // --prometheus URL ("" = not given)
-  double timeout_seconds = 30;       // --prometheus-timeout
-  std::string bearer_token_file;     // --bearer-token-file
-  std::string basic_auth;            // --basic-auth USER:PASSWORD
-  std::string ca_file;               // --ca-file
-  bool insecure = false;             // --insecure-skip-verify
-  std::vector<std::string> headers;  // --header "Name: value" (repeatable)
-  int max_parallel = 4;              // --max-parallel-queries
-  // --log-level: what the Prometheus client logs on stderr (retries are
-  // warnings). Default "error" keeps a failed command to its one error line.
-  std::string log_level = "error";
-};
-
-// Registers --prometheus and the flags above on `cmd`.
-void AddPrometheusFlags(CLI::App& cmd, PrometheusFlags& flags);
-
-// Builds a MetricSource reading the Prometheus HTTP API at flags.url.
-// kInvalidArgument naming the flag for a bad URL, header or auth value.
-// Also sends the process' log (spdlog's default logger, which would otherwise
-// write to stdout and corrupt --json output) to stderr at flags.log_level.
-StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(const PrometheusFlags& flags,
-                                                                       analyzer::Clock& clock);
+// Registers --prometheus, --prometheus-timeout, --bearer-token-file,
+// --basic-auth, --ca-file, --insecure-skip-verify, --header and
+// --max-parallel-queries on `cmd`, filling `settings` (app::PrometheusSettings
+// documents each field's default); app::MakePrometheusSource validates them
+// and names the flag on error. With `log_level`, also --log-level: what the
+// Prometheus client logs on stderr (app::ConfigureStderrLogging; retries are
+// warnings). `settings` and `log_level` must outlive the parse.
+void AddPrometheusFlags(CLI::App& cmd, app::PrometheusSettings& settings,
+                        std::string* log_level = nullptr);
 
 // Parses a --start/--end time: RFC 3339 ("2026-11-26T03:00:00Z", offsets
 // allowed), Unix seconds ("1795000000"), "now", or "now-30m" / "now-2h" /

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "judge_test_util.h"
@@ -18,9 +19,11 @@ class FakeSource : public MetricSource {
   std::map<std::string, StatusOr<MetricData>> data;
   mutable std::vector<std::string> canary_queries;
   mutable StepGrid last_grid;
+  mutable std::vector<std::optional<Clock::TimePoint>> deadlines;
 
   StatusOr<MetricData> Fetch(const MetricRequest& r, const StepGrid& grid) const override {
     last_grid = grid;
+    deadlines.push_back(r.deadline);
     for (const auto& [role, q] : r.rendered->Queries()) canary_queries.push_back(q.canary);
     auto it = data.find(r.spec->name);
     if (it == data.end()) return NotFoundError("no data for " + r.spec->name);
@@ -55,6 +58,22 @@ TEST(Evaluate, RendersWithRunTimeVariablesFetchesAndJudges) {
   // The failed latency fetches are errors; they cannot make it pass.
   EXPECT_EQ(test::Find(e->verdict, "latency-p99").outcome, Outcome::kError);
   EXPECT_NE(e->verdict.verdict, Overall::kPass);
+}
+
+TEST(Evaluate, GivesEveryRequestTheDeadline) {
+  FakeSource source;
+  const StepGrid grid{1764000000, 30, 20};
+  const rules::Variables vars = {{"namespace", "shop"}, {"service", "checkout"}};
+  ASSERT_TRUE(Evaluate(test::Istio(), vars, source, grid).ok());
+  const size_t metrics = source.deadlines.size();
+  ASSERT_GT(metrics, 0u);
+  for (const auto& d : source.deadlines) EXPECT_EQ(d, std::nullopt);  // by default: none
+  const Clock::TimePoint deadline{std::chrono::seconds(1764000620)};
+  ASSERT_TRUE(Evaluate(test::Istio(), vars, source, grid, deadline).ok());
+  ASSERT_EQ(source.deadlines.size(), 2 * metrics);
+  for (size_t i = metrics; i < source.deadlines.size(); ++i) {
+    EXPECT_EQ(source.deadlines[i], deadline);
+  }
 }
 
 TEST(Evaluate, AMissingRequiredVariableIsAnInputErrorNamingTheTemplate) {

@@ -28,6 +28,7 @@ namespace {
 using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A port on 127.0.0.1 that refuses connections while this object lives: the
 // socket is bound but never listens, so no other process can take the port.
@@ -249,6 +250,108 @@ TEST(PrometheusClient, BatchReturnsOneResultPerQueryInOrder) {
   EXPECT_EQ(results[7].status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(clock.Sleeps().size(), 7u);  // one backoff per refused query
   EXPECT_TRUE((*client)->RunBatch({}, 4).empty());
+}
+
+// ---------------------------------------------------------------- deadline
+
+// A port on 127.0.0.1 that accepts connections (the kernel completes the
+// handshake) but never answers: the socket listens and never accepts.
+class SilentPort {
+ public:
+  SilentPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentPort() { ::close(fd_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+PromQuery InstantBy(Clock::TimePoint deadline) {
+  PromQuery q = PromQuery::Instant("up", 1000);
+  q.deadline = deadline;
+  return q;
+}
+
+TEST(PrometheusClient, NoBackoffWaitStartsThatWouldEndPastTheDeadline) {
+  SimulatedClock clock;
+  RefusingPort closed;
+  PrometheusOptions o = Options(closed.url());
+  o.max_attempts = 4;
+  o.initial_backoff = milliseconds(100);
+  o.backoff_multiplier = 2;
+  o.jitter = 0;
+  auto client = PrometheusClient::Create(o, &clock);
+  ASSERT_TRUE(client.ok());
+  // Waits would be 100, 200, 400 ms; the second would end at the deadline.
+  auto r = (*client)->Run(InstantBy(clock.Now() + milliseconds(300)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("/api/v1/query query \"up\": deadline of 0.3s exceeded (2 attempts); "
+                        "last error: cannot reach the server"));
+  EXPECT_THAT(clock.Sleeps(), ElementsAre(milliseconds(100)));
+}
+
+TEST(PrometheusClient, APassedDeadlineMakesNoAttempt) {
+  SimulatedClock clock;
+  RefusingPort closed;
+  auto client = PrometheusClient::Create(Options(closed.url()), &clock);
+  ASSERT_TRUE(client.ok());
+  auto r = (*client)->Run(InstantBy(clock.Now()));
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(r.status().message(), HasSubstr("deadline of 0s exceeded (0 attempts)"));
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("last error")));
+  EXPECT_TRUE(clock.Sleeps().empty());
+}
+
+TEST(PrometheusClient, AHangingServerIsCutOffAtTheDeadlineNotAtTheRequestTimeout) {
+  // The simulated clock stands still, so the time left stays 200 ms: the
+  // attempt's curl timeout is cut from 30 s to it, and that timeout is the
+  // deadline's (no retry), not the server's.
+  SimulatedClock clock;
+  SilentPort silent;
+  PrometheusOptions o = Options(silent.url());
+  o.request_timeout = milliseconds(30000);
+  auto client = PrometheusClient::Create(o, &clock);
+  ASSERT_TRUE(client.ok());
+  auto r = (*client)->Run(InstantBy(clock.Now() + milliseconds(200)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("deadline of 0.2s exceeded (1 attempt); last error: no complete answer "
+                        "within 200 ms"));
+  EXPECT_TRUE(clock.Sleeps().empty());
+}
+
+TEST(PrometheusClient, BatchQueriesShareTheirDeadlines) {
+  SimulatedClock clock;
+  RefusingPort closed;
+  PrometheusOptions o = Options(closed.url());
+  o.initial_backoff = milliseconds(100);
+  o.jitter = 0;
+  auto client = PrometheusClient::Create(o, &clock);
+  ASSERT_TRUE(client.ok());
+  std::vector<PromQuery> queries = {InstantBy(clock.Now()), PromQuery::Instant("up", 1),
+                                    InstantBy(clock.Now() + milliseconds(50))};
+  auto results = (*client)->RunBatch(queries, 1);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_THAT(results[0].status().message(), HasSubstr("(0 attempts)"));
+  EXPECT_EQ(results[1].status().code(), StatusCode::kUnavailable);  // no deadline: 4 attempts
+  EXPECT_THAT(results[1].status().message(), HasSubstr("(after 4 attempts)"));
+  // Its 700 ms of backoff moved the clock past the third query's deadline.
+  EXPECT_EQ(results[2].status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(results[2].status().message(), HasSubstr("(0 attempts)"));
 }
 
 // ---------------------------------------------------------------- JSON

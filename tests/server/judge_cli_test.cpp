@@ -177,6 +177,31 @@ selectors:
   EXPECT_EQ(j["metrics"][0]["measure"], "shift");
 }
 
+TEST_F(JudgeCli, ABadDeadlineIsExitTwoNamingTheFlag) {
+  const std::string data = Example("recorded-healthy.json");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"0s", "verdict judge: error: --deadline: bad duration \"0s\" (must be positive)\n"},
+      {"20", "verdict judge: error: --deadline: bad duration \"20\" (expected e.g. \"30s\", "
+             "\"1m\", \"1m30s\")\n"},
+      {"-5s", "verdict judge: error: --deadline: bad duration \"-5s\""},
+  };
+  for (const auto& [value, error] : cases) {
+    const Result r = Run({"--preset", "istio", "--var", "namespace=a", "--var", "service=b",
+                          "--data", data, "--deadline", value});
+    EXPECT_EQ(r.exit_code, 2) << value << ": " << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind(error, 0), 0u) << r.err;
+    EXPECT_EQ(Lines(r.err), 1u) << r.err;
+  }
+}
+
+TEST_F(JudgeCli, HelpDocumentsTheDeadlineAndItsDefault) {
+  const Result r = Run({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--deadline DURATION=20s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("deadline_exceeded"), std::string::npos) << r.out;
+}
+
 TEST_F(JudgeCli, HelpDescribesTheDataSourcesAndExitCodes) {
   const Result r = Run({"--help"});
   EXPECT_EQ(r.exit_code, 0);

@@ -1,19 +1,14 @@
-// The Prometheus flags (server/cli/prometheus_flags.h): parsing with CLI11,
-// validation errors that name the flag, and the --start/--end time syntax.
+// The Prometheus flags (server/cli/prometheus_flags.h): parsing with CLI11
+// into app::PrometheusSettings, and the --start/--end time syntax. Their
+// validation is tested with app/prometheus (tests/server/app/prometheus_test.cpp).
 // Expected Unix times were computed with Python's datetime.fromisoformat.
 #include "server/cli/prometheus_flags.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
-
-#include "analyzer/clock.h"
 
 namespace verdict::cli {
 namespace {
@@ -24,57 +19,45 @@ using ::testing::StartsWith;
 
 constexpr int64_t kNow = 1795662000;  // 2026-11-26T03:00:00Z
 
-// Parses `args` (without the program name) into fresh flags.
-PrometheusFlags Parse(std::vector<std::string> args) {
+struct Parsed {
+  app::PrometheusSettings settings;
+  std::string log_level = "error";
+};
+
+// Parses `args` (without the program name) into fresh settings.
+Parsed Parse(std::vector<std::string> args) {
   CLI::App app("test");
-  PrometheusFlags flags;
-  AddPrometheusFlags(app, flags);
+  Parsed parsed;
+  AddPrometheusFlags(app, parsed.settings, &parsed.log_level);
   std::vector<const char*> argv = {"verdict"};
   for (const std::string& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());
-  return flags;
-}
-
-std::string TempFile(const std::string& name, const std::string& text) {
-  const std::string path =
-      ::testing::TempDir() + "/prom_flags_" + std::to_string(getpid()) + "_" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-Status MakeError(const PrometheusFlags& flags) {
-  analyzer::SimulatedClock clock;
-  auto source = MakePrometheusSource(flags, clock);
-  return source.status();
-}
-
-PrometheusFlags Valid() {
-  PrometheusFlags f;
-  f.url = "http://127.0.0.1:9090";
-  return f;
+  return parsed;
 }
 
 TEST(PrometheusFlags, EveryFlagReachesItsField) {
-  const PrometheusFlags f =
+  const Parsed parsed =
       Parse({"--prometheus", "https://mimir.example/prometheus", "--prometheus-timeout", "2.5",
              "--bearer-token-file", "/tok", "--ca-file", "/ca.pem", "--header",
              "X-Scope-OrgID: tenant-a", "--header", "X-Other: b", "--max-parallel-queries", "8"});
+  const app::PrometheusSettings& f = parsed.settings;
   EXPECT_EQ(f.url, "https://mimir.example/prometheus");
   EXPECT_EQ(f.timeout_seconds, 2.5);
   EXPECT_EQ(f.bearer_token_file, "/tok");
   EXPECT_EQ(f.ca_file, "/ca.pem");
   EXPECT_THAT(f.headers, ElementsAre("X-Scope-OrgID: tenant-a", "X-Other: b"));
   EXPECT_EQ(f.max_parallel, 8);
-  EXPECT_EQ(f.log_level, "error");
+  EXPECT_EQ(parsed.log_level, "error");
   EXPECT_EQ(Parse({"--log-level", "warn"}).log_level, "warn");
-  const PrometheusFlags g =
-      Parse({"--prometheus", "http://x:1", "--basic-auth", "u:p:w", "--insecure-skip-verify"});
+  const app::PrometheusSettings g =
+      Parse({"--prometheus", "http://x:1", "--basic-auth", "u:p:w", "--insecure-skip-verify"})
+          .settings;
   EXPECT_EQ(g.basic_auth, "u:p:w");
   EXPECT_TRUE(g.insecure);
 }
 
 TEST(PrometheusFlags, DefaultsMatchTheHeader) {
-  const PrometheusFlags f = Parse({});
+  const app::PrometheusSettings f = Parse({}).settings;
   EXPECT_EQ(f.url, "");
   EXPECT_EQ(f.timeout_seconds, 30);
   EXPECT_EQ(f.max_parallel, 4);
@@ -82,91 +65,12 @@ TEST(PrometheusFlags, DefaultsMatchTheHeader) {
   EXPECT_TRUE(f.headers.empty());
 }
 
-TEST(PrometheusFlags, ValidFlagsBuildASource) {
-  analyzer::SimulatedClock clock;
-  PrometheusFlags f = Valid();
-  f.headers = {"X-Scope-OrgID: tenant-a"};
-  f.basic_auth = "user:pass:with:colons";
-  auto source = MakePrometheusSource(f, clock);
-  ASSERT_TRUE(source.ok()) << source.status().ToString();
-  EXPECT_NE(*source, nullptr);
-}
-
-TEST(PrometheusFlags, MissingOrNonHttpUrlNamesThePrometheusFlag) {
-  PrometheusFlags f;
-  Status s = MakeError(f);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), StartsWith("--prometheus: is required"));
-  f.url = "127.0.0.1:9090";
-  s = MakeError(f);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), StartsWith("--prometheus: \"127.0.0.1:9090\" is not an http"));
-  f.url = "http:///prefix";
-  s = MakeError(f);  // rejected by the client, reported under the flag's name
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), StartsWith("--prometheus: has no host"));
-}
-
-TEST(PrometheusFlags, BadValuesNameTheirFlag) {
-  struct Case {
-    std::function<void(PrometheusFlags&)> set;
-    std::string prefix;
-  };
-  const std::vector<Case> cases = {
-      {[](PrometheusFlags& f) { f.timeout_seconds = 0; }, "--prometheus-timeout: must be > 0"},
-      {[](PrometheusFlags& f) { f.max_parallel = 0; }, "--max-parallel-queries: must be >= 1"},
-      {[](PrometheusFlags& f) { f.log_level = "loud"; }, "--log-level: \"loud\" is not one of"},
-      {[](PrometheusFlags& f) { f.basic_auth = "nocolon"; },
-       "--basic-auth: expected USER:PASSWORD"},
-      {[](PrometheusFlags& f) { f.basic_auth = ":pw"; }, "--basic-auth: expected USER:PASSWORD"},
-      {[](PrometheusFlags& f) { f.headers = {"X-Scope-OrgID tenant"}; }, "--header: \"X-Scope"},
-      {[](PrometheusFlags& f) { f.headers = {"Bad Name: v"}; }, "--header: \"Bad Name: v\""},
-      {[](PrometheusFlags& f) { f.bearer_token_file = "/nonexistent/token"; },
-       "--bearer-token-file: cannot read /nonexistent/token"},
-      {[](PrometheusFlags& f) { f.ca_file = "/nonexistent/ca.pem"; },
-       "--ca-file: cannot read /nonexistent/ca.pem"},
-      {[](PrometheusFlags& f) {
-         f.ca_file = "/etc/hostname";
-         f.insecure = true;
-       },
-       "--ca-file: cannot be combined with --insecure-skip-verify"},
-  };
-  for (const Case& c : cases) {
-    PrometheusFlags f = Valid();
-    c.set(f);
-    const Status s = MakeError(f);
-    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.prefix;
-    EXPECT_THAT(s.message(), StartsWith(c.prefix));
-  }
-}
-
-TEST(PrometheusFlags, BearerTokenAndBasicAuthAreExclusive) {
-  PrometheusFlags f = Valid();
-  f.bearer_token_file = TempFile("token", "secret\n");
-  f.basic_auth = "u:p";
-  const Status s = MakeError(f);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), StartsWith("--basic-auth: cannot be combined with --bearer-token-file"));
-  std::remove(f.bearer_token_file.c_str());
-}
-
-TEST(PrometheusFlags, EmptyTokenFileIsReportedUnderItsFlag) {
-  PrometheusFlags f = Valid();
-  f.bearer_token_file = TempFile("empty_token", "  \n");
-  const Status s = MakeError(f);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), StartsWith("--bearer-token-file: "));
-  EXPECT_THAT(s.message(), HasSubstr("empty"));
-  std::remove(f.bearer_token_file.c_str());
-}
-
-TEST(PrometheusFlags, AuthorizationHeaderConflictsWithConfiguredAuth) {
-  PrometheusFlags f = Valid();
-  f.basic_auth = "u:p";
-  f.headers = {"Authorization: Bearer x"};
-  const Status s = MakeError(f);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), StartsWith("--header: "));
+TEST(PrometheusFlags, LogLevelIsOnlyRegisteredWhenAsked) {
+  CLI::App app("test");
+  app::PrometheusSettings settings;
+  AddPrometheusFlags(app, settings);
+  const char* argv[] = {"verdict", "--log-level", "warn"};
+  EXPECT_THROW(app.parse(3, argv), CLI::ExtrasError);
 }
 
 TEST(ParseTimeFlag, Rfc3339WithZAndOffsets) {
