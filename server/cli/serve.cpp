@@ -244,7 +244,7 @@ void AddServeCommand(CLI::App& app, Runner& run) {
       "(/api/v1/runs), on-call rollback/hold/resume, /metrics, /healthz and /readyz. "
       "Without --config every canary is judged with the flagger-istio preset. See "
       "docs/flagger.md.");
-  AddPrometheusFlags(*cmd, opts->prometheus);
+  AddPrometheusFlags(*cmd, opts->prometheus);  // --log-level is serve's own (default info)
   cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--config", opts->config,

@@ -37,7 +37,7 @@ TEST(FlaggerPayload, MalformedPayloadsNameTheField) {
       {R"({"name":"a","namespace":"b","metadata":{"weight":10}})",
        "metadata.weight: expected a string value, got a number"},
       {R"({"name":"Bad_Name","namespace":"b"})", "name: \"Bad_Name\" is not a Kubernetes name"},
-      {R"({"name":"a","namespace":"b\"} or vector(1)"})", "namespace: \"b\"} or vector(1)\" is not"},
+      {R"J({"name":"a","namespace":"b\"} or vector(1)"})J", "namespace: \"b\"} or vector(1)\" is not"},
       {R"({"name":"a","namespace":"b","checksum":{"x":1}})", "checksum: expected a string"},
   };
   for (const auto& [body, want] : cases) {

@@ -106,7 +106,7 @@ extra: 1
   auto config = LoadServeConfig(path);
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
-  const std::string& m = config.status().message();
+  const std::string m = config.status().message();
   EXPECT_NE(m.find(path + ":3: analyses.seed.preset: unknown preset \"nosuch\""), std::string::npos) << m;
   EXPECT_NE(m.find("analyses.two: give exactly one of preset, config or kayenta"), std::string::npos) << m;
   EXPECT_NE(m.find(path + ":9: canaries[0].analysis: unknown analysis \"missing\""), std::string::npos) << m;
