@@ -69,8 +69,8 @@ TEST(LimitAttempt, TheConnectPhaseIsBoundByTheSmallerOfBothTimeouts) {
 TEST(LimitAttempt, NoAttemptStartsWithLessThanAMillisecondLeft) {
   const auto at = kNow + milliseconds(5000);
   EXPECT_FALSE(LimitAttempt(milliseconds(3000), milliseconds(30000), at, at).has_value());
-  EXPECT_FALSE(LimitAttempt(milliseconds(3000), milliseconds(30000), at, at + milliseconds(1))
-                   .has_value());
+  EXPECT_FALSE(
+      LimitAttempt(milliseconds(3000), milliseconds(30000), at, at + milliseconds(1)).has_value());
   const auto one = LimitAttempt(milliseconds(3000), milliseconds(30000), at, at - milliseconds(1));
   ASSERT_TRUE(one.has_value());
   EXPECT_EQ(one->request_timeout, milliseconds(1));

@@ -23,9 +23,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 std::vector<std::string> JudgeArgs(const std::string& url, const std::string& deadline) {
-  return {"judge",          "--prometheus", url,     "--preset", "istio",    "--var",
-          "namespace=shop", "--var",        "service=checkout",    "--start",  "now-30m",
-          "--end",          "now",          "--deadline",          deadline};
+  return {"judge",   "--prometheus",   url,     "--preset",         "istio",
+          "--var",   "namespace=shop", "--var", "service=checkout", "--start",
+          "now-30m", "--end",          "now",   "--deadline",       deadline};
 }
 
 TEST(JudgeDeadline, AHangingPrometheusEndsAtTheDeadlineWithExitFourAndOneLine) {

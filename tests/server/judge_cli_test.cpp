@@ -181,8 +181,9 @@ TEST_F(JudgeCli, ABadDeadlineIsExitTwoNamingTheFlag) {
   const std::string data = Example("recorded-healthy.json");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"0s", "verdict judge: error: --deadline: bad duration \"0s\" (must be positive)\n"},
-      {"20", "verdict judge: error: --deadline: bad duration \"20\" (expected e.g. \"30s\", "
-             "\"1m\", \"1m30s\")\n"},
+      {"20",
+       "verdict judge: error: --deadline: bad duration \"20\" (expected e.g. \"30s\", "
+       "\"1m\", \"1m30s\")\n"},
       {"-5s", "verdict judge: error: --deadline: bad duration \"-5s\""},
   };
   for (const auto& [value, error] : cases) {

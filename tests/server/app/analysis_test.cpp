@@ -69,8 +69,7 @@ TEST(LoadAnalysis, UnknownPresetIsNotFoundListingTheAvailableOnes) {
   auto config = LoadAnalysis(ref);
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(config.status().message(),
-            "unknown preset \"nope\" (available: istio, flagger-istio)");
+  EXPECT_EQ(config.status().message(), "unknown preset \"nope\" (available: istio, flagger-istio)");
 }
 
 TEST(LoadAnalysis, ABadConfigFileNamesFileLineAndPath) {
