@@ -76,11 +76,15 @@ void ReadAnalysis(const std::string& key, const YAML::Node& node, const std::str
   auto entry = std::make_shared<AnalysisEntry>();
   entry->name = key;
   int sources = 0;
+  for (const char* field : {"preset", "config", "kayenta"}) sources += node[field].IsDefined();
+  if (sources != 1) {
+    problems->Add(node, path, "give exactly one of preset, config or kayenta");
+    return;
+  }
   StatusOr<rules::Config> config = InvalidArgumentError("no source");
   for (const char* field : {"preset", "config", "kayenta"}) {
     const YAML::Node v = node[field];
     if (!v.IsDefined()) continue;
-    ++sources;
     if (!IsString(v) || v.as<std::string>().empty()) {
       problems->Add(v, path + "." + field, "expected a non-empty string");
       return;
@@ -103,10 +107,6 @@ void ReadAnalysis(const std::string& key, const YAML::Node& node, const std::str
       problems->Add(v, path + "." + field, config.status().message());
       return;
     }
-  }
-  if (sources != 1) {
-    problems->Add(node, path, "give exactly one of preset, config or kayenta");
-    return;
   }
   entry->config = std::move(*config);
   const YAML::Node vars = node["variables"];
