@@ -5,7 +5,7 @@
 namespace verdict::server {
 namespace {
 
-TEST(RunStateNames, EveryStateRoundTripsThroughItsName) {
+TEST(StoreRunStateNames, EveryStateRoundTripsThroughItsName) {
   for (RunState state : {RunState::kActive, RunState::kSucceeded, RunState::kFailed,
                          RunState::kSuperseded, RunState::kExpired, RunState::kEnded}) {
     const auto parsed = ParseRunState(RunStateName(state));
@@ -15,7 +15,7 @@ TEST(RunStateNames, EveryStateRoundTripsThroughItsName) {
   EXPECT_STREQ(RunStateName(RunState::kSuperseded), "superseded");
 }
 
-TEST(RunStateNames, UnknownOrMiscasedNameIsNotAState) {
+TEST(StoreRunStateNames, UnknownOrMiscasedNameIsNotAState) {
   EXPECT_FALSE(ParseRunState("Active").has_value());
   EXPECT_FALSE(ParseRunState("").has_value());
   EXPECT_FALSE(ParseRunState("done").has_value());
