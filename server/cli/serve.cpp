@@ -53,6 +53,11 @@ struct ServeOptions {
 
 StatusOr<std::chrono::milliseconds> Duration(const std::string& flag, const std::string& value,
                                              bool allow_zero) {
+  // ParseDuration accepts positive durations only; "0", "0s", "0m" mean none.
+  if (allow_zero && !value.empty() && value.find_first_not_of('0') != 0 &&
+      value.find_first_not_of("0smh") == std::string::npos) {
+    return std::chrono::milliseconds(0);
+  }
   auto d = rules::ParseDuration(value);
   if (!d.ok()) return InvalidArgumentError(flag + ": " + d.status().message());
   if (d->count() < 0 || (!allow_zero && d->count() == 0)) {
