@@ -1,6 +1,7 @@
 // RunManager: runs, their evaluations and the on-call state
 // (server/scheduler/run_manager.h).
 #include "server/scheduler/run_manager.h"
+#include "server/scheduler/run_internal.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,25 +12,13 @@
 
 namespace verdict::server {
 
-struct RunManager::Run {
-  RunRecord record;
-  std::shared_ptr<const app::AnalysisEntry> analysis;  // null when it did not resolve
-  rules::Variables variables;
-  std::string analysis_error;
-  std::string hold_reason;
-  std::string rollback_reason;
-  std::optional<LatestEvaluation> latest;
-  int64_t last_success_ms = 0;  // latest evaluation without a source error
-  int64_t next_due_ms = 0;
-  bool in_flight = false;
-  int64_t in_flight_since_ms = 0;
-  uint64_t completed = 0;         // evaluations finished
-  int64_t persisted_webhook_ms = 0;  // last_webhook_unix_ms as last written
-};
+using detail::FromRecord;
+using detail::VariablesFromJson;
+using detail::VariablesToJson;
+using detail::Who;
 
-namespace {
 
-constexpr int64_t kWebhookPersistEveryMs = 60000;
+namespace detail {
 
 std::string VariablesToJson(const rules::Variables& vars) {
   nlohmann::json j = nlohmann::json::object();
@@ -73,7 +62,7 @@ std::string Who(const std::string& who, const std::string& reason) {
   return (who.empty() ? std::string("on-call") : who) + ": " + reason;
 }
 
-}  // namespace
+}  // namespace detail
 
 const char* OnCallActionName(OnCallAction action) {
   switch (action) {
@@ -450,115 +439,6 @@ Status RunManager::End(int64_t run_id, RunState state, const std::string& reason
     return PersistLocked(run);
   }
   return Status::Ok();
-}
-
-Status RunManager::RecordWebhook(const WebhookRecord& given) {
-  WebhookRecord call = given;
-  if (call.at_unix_ms == 0) call.at_unix_ms = NowMs();
-  auto id = store_.AppendWebhook(call);
-  if (!id.ok()) {
-    if (metrics_) metrics_->Increment("verdict_store_errors_total", {{"op", "append_webhook"}});
-    return id.status();
-  }
-  if (call.run_id == 0) return Status::Ok();
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = runs_.find(call.run_id);
-  if (it == runs_.end()) return Status::Ok();
-  Run& run = *it->second;
-  run.record.last_webhook_unix_ms = std::max(run.record.last_webhook_unix_ms, call.at_unix_ms);
-  if (run.record.state == RunState::kActive &&
-      run.record.last_webhook_unix_ms - run.persisted_webhook_ms >= kWebhookPersistEveryMs) {
-    if (PersistLocked(run).ok()) run.persisted_webhook_ms = run.record.last_webhook_unix_ms;
-  }
-  return Status::Ok();
-}
-
-StatusOr<RunSnapshot> RunManager::Act(const std::string& ns, const std::string& name,
-                                      OnCallAction action, const std::string& who,
-                                      const std::string& reason) {
-  if (reason.empty()) return InvalidArgumentError("reason: is required (say why)");
-  std::lock_guard<std::mutex> lock(mu_);
-  RunPtr run = FindActiveLocked(ns, name);
-  if (!run) return NotFoundError("no active run for " + ns + "/" + name);
-  ActionRecord rec;
-  rec.run_id = run->record.id;
-  rec.at_unix_ms = NowMs();
-  rec.action = OnCallActionName(action);
-  rec.who = who;
-  rec.reason = reason;
-  RunRecord updated = run->record;
-  switch (action) {
-    case OnCallAction::kRollback:
-      updated.rollback_requested = true;
-      break;
-    case OnCallAction::kHold:
-      updated.held = true;
-      break;
-    case OnCallAction::kResume:
-      updated.held = false;
-      break;
-  }
-  auto id = store_.AppendAction(rec);
-  if (!id.ok()) return id.status();
-  Status st = store_.UpdateRun(updated);
-  if (!st.ok()) return st;
-  run->record = updated;
-  if (action == OnCallAction::kRollback) run->rollback_reason = Who(who, reason);
-  if (action == OnCallAction::kHold) run->hold_reason = Who(who, reason);
-  if (action == OnCallAction::kResume) run->hold_reason.clear();
-  if (metrics_) metrics_->Increment("verdict_oncall_actions_total", {{"action", rec.action}});
-  spdlog::warn("on-call action={} run={} ns={} name={} who=\"{}\" reason=\"{}\"", rec.action,
-               run->record.id, ns, name, who, reason);
-  return SnapshotLocked(*run);
-}
-
-StatusOr<std::vector<RunSnapshot>> RunManager::List() {
-  auto recent = store_.RecentRuns(options_.recent_runs);
-  if (!recent.ok()) return recent.status();
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<RunSnapshot> out;
-  for (RunRecord& record : *recent) {
-    auto it = runs_.find(record.id);
-    if (it != runs_.end()) {
-      out.push_back(SnapshotLocked(*it->second));
-    } else {
-      RunPtr run = LoadRunLocked(std::move(record));
-      out.push_back(SnapshotLocked(*run));
-    }
-  }
-  return out;
-}
-
-StatusOr<RunSnapshot> RunManager::Get(const std::string& ns, const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (RunPtr run = NewestLocked(ns, name)) return SnapshotLocked(*run);
-  auto stored = store_.LatestRun(ns, name);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return NotFoundError("no run for " + ns + "/" + name);
-  RunPtr run = LoadRunLocked(std::move(**stored));
-  return SnapshotLocked(*run);
-}
-
-StatusOr<RunManager::Detail> RunManager::GetDetail(const std::string& ns,
-                                                   const std::string& name, int webhook_limit) {
-  auto snapshot = Get(ns, name);
-  if (!snapshot.ok()) return snapshot.status();
-  Detail detail;
-  detail.run = std::move(*snapshot);
-  auto actions = store_.Actions(detail.run.record.id);
-  if (!actions.ok()) return actions.status();
-  detail.actions = std::move(*actions);
-  auto webhooks = store_.Webhooks(detail.run.record.id, webhook_limit);
-  if (!webhooks.ok()) return webhooks.status();
-  detail.webhooks = std::move(*webhooks);
-  return detail;
-}
-
-StatusOr<std::vector<EvaluationRecord>> RunManager::History(const std::string& ns,
-                                                            const std::string& name) {
-  auto snapshot = Get(ns, name);
-  if (!snapshot.ok()) return snapshot.status();
-  return store_.Evaluations(snapshot->record.id);
 }
 
 void RunManager::RunDue() {
