@@ -203,7 +203,6 @@ void CountBettingProcess::Evaluate() {
   const double log_down = LogMeanExp(log_down_);
   p_up_ = std::min(p_up_, std::min(1.0, std::exp(-log_up)));
   p_down_ = std::min(p_down_, std::min(1.0, std::exp(-log_down)));
-  double a = options_.alpha;
   switch (options_.alternative) {
     case Alternative::kGreater:
       result_.log_e_value = log_up;
@@ -216,7 +215,6 @@ void CountBettingProcess::Evaluate() {
     case Alternative::kTwoSided:
       result_.log_e_value = std::max(log_up, log_down) - std::log(2.0);
       result_.p_value = std::min(1.0, 2 * std::min(p_up_, p_down_));
-      a = options_.alpha / 2;
       break;
   }
   if (!result_.rejected_at && result_.p_value <= options_.alpha) {
@@ -225,7 +223,12 @@ void CountBettingProcess::Evaluate() {
   const double ce = result_.canary_events, be = result_.control_events;
   result_.ratio = ce + be > 0 ? (be > 0 ? mh_num_ / mh_den_ : kInf) : std::nan("");
   if (ce + be > 0 && be > 0 && ce == 0) result_.ratio = 0;
-  if (!options_.compute_ci) return;
+  if (options_.compute_ci) UpdateCi();
+}
+
+void CountBettingProcess::UpdateCi() {
+  const double a =
+      options_.alternative == Alternative::kTwoSided ? options_.alpha / 2 : options_.alpha;
   const double level = std::log(1 / a);
   // Lower end: E+ falls with delta; the smallest delta with log E+ < level.
   double lo = -kInf, hi = kInf;

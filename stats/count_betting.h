@@ -116,6 +116,12 @@ class CountBettingProcess {
   const CountTestResult& Result() const { return result_; }
   const CountBettingOptions& options() const { return options_; }
 
+  // Computes the confidence sequence at the current step (and intersects it
+  // with the running one) even when compute_ci is false: a caller that needs
+  // only the final interval saves the two bisections at every look. The
+  // tests at every look are unaffected (they never need the interval).
+  void UpdateCi();
+
   // log E+_t(delta) (up = true) or log E-_t(delta) over the steps so far, for
   // any delta (tests and the confidence sequence).
   double LogE(double delta, bool up) const;
