@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include "analyzer/judge_bounds.h"
+#include "analyzer/simulation.h"
 #include "judge_test_util.h"
 #include "stats/proportions.h"
 
@@ -63,6 +67,41 @@ TEST(ClassifyRatio, RelativeMarginPassesEqualRatesOnceTheRatioIsBounded) {
   const MetricResult narrow =
       JudgeMetric(Ratio("10%"), RepeatRatio({1000, 100000, 1000, 100000}, 20));
   EXPECT_EQ(narrow.outcome, Outcome::kInconclusive) << narrow.reason;
+}
+
+// Issue 9: healthy rollouts of 30 steps from the study's traffic model (the
+// control on 3 pods, the canary on 1, split 10% -> 50%, 0.5% errors), each
+// pod's error rate times a mean-one gamma factor of shape 2 per step, judged
+// with margin 0 as `verdict judge` would judge them.
+int FailedHealthyOverdispersedRollouts(const std::string& extra, int runs, uint64_t seed) {
+  sim::RolloutConfig config;
+  config.control_error_rate = 0.005;
+  config.pod_error_shape = 2;
+  int failed = 0;
+  for (int r = 0; r < runs; ++r) {
+    sim::SimRng rng(sim::RunSeed(seed, 0, 30, static_cast<uint64_t>(r)));
+    auto rollout = sim::SimulateRollout(config, rng);
+    EXPECT_TRUE(rollout.ok());
+    std::vector<RatioStep> steps;
+    for (const sim::RolloutStep& s : rollout->steps) {
+      steps.push_back({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests});
+    }
+    failed += JudgeMetric(Ratio("0%", extra), test::RatioData(steps)).outcome == Outcome::kFail;
+  }
+  return failed;
+}
+
+TEST(ClassifyRatio, HealthyOnePodCanaryWithBadMinutesFailsAtMostAboutAlphaByDefault) {
+  const uint64_t seed = 9;
+  std::cout << "seed=" << seed << "\n";
+  const int runs = 200;
+  // alpha = 0.05: 10 expected at most; 20 is three binomial sds above.
+  const int betting = FailedHealthyOverdispersedRollouts("", runs, seed);
+  EXPECT_LE(betting, 20) << betting << " of " << runs;
+  // The exact test on the same rollouts fails about a quarter of them.
+  const int exact = FailedHealthyOverdispersedRollouts("    test: exact\n", runs, seed);
+  EXPECT_GE(exact, 30) << exact << " of " << runs;
+  std::cout << "failed: betting " << betting << ", exact " << exact << " of " << runs << "\n";
 }
 
 TEST(ClassifyRatio, AMovingTrafficSplitIsHandledByPerStepExposures) {
