@@ -7,6 +7,13 @@
 // at alpha / (number of checks).
 //
 // Quantile check, with half of its alpha for each of two statements:
+//  - Tail test (sequential, `test: betting`, the default; a fail path only):
+//    the step-betting e-process on the share of observations above the
+//    bucket bound nearest the control's quantile (classify_latency_tail.cpp),
+//    at alpha/2: fails when the canary's tail there is heavier (margin
+//    applied by shifting the canary's bound). It replaces the bucket bounds
+//    below, which `test: exact` keeps (issue 9: p99 +50% caught in 81% of
+//    30-look rollouts against 25%; docs/sequential.md).
 //  - Bucket bounds, assumption-free (a fail path only). Sequential: the bucket
 //    quantile test (stats/quantile_test.h) at alpha/2: it rejects when the
 //    canary's quantile is provably above a bound u_i and the control's at or
@@ -191,7 +198,46 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
     const Interval i = BoundsInterval(ic, ib, relative);
     return Interval{i.low * scale, i.high * scale};
   };
-  if (sequential) {
+  const bool tail = sequential && spec.count_test.value_or(rules::CountTest::kBetting) ==
+                                      rules::CountTest::kBetting;
+  std::string tail_reason;
+  if (tail) {
+    c.test = "step-betting tail test (share above the bound nearest the control's " + c.name +
+             ") and interpolated bounds";
+    auto t = RunQuantileTailTest(h.bounds, h.canary, h.control, q, alpha / 2, spec.direction,
+                                 spec.margin, to_ms);
+    if (!t.ok()) {
+      c.outcome = Outcome::kError;
+      c.reason = "the tail test failed: " + t.status().message();
+      return c;
+    }
+    std::vector<double> cc(h.bounds.size(), 0), bc(h.bounds.size(), 0);
+    for (size_t s = 0; s < h.canary.size(); ++s) {
+      for (size_t k = 0; k < cc.size(); ++k) {
+        cc[k] += h.canary[s][k];
+        bc[k] += h.control[s][k];
+      }
+      if (!IsLook(s, h.canary.size())) continue;
+      interp = interpolated(cc, bc);
+      if (Decide(limits, interp.low, interp.high) == Evidence::kFail) interp_fail = true;
+    }
+    c.p_value = t->p_value;
+    c.e_value = std::exp(t->log_e_value);
+    c.null_hypothesis = "canary latency share above the bound nearest the control's " + c.name +
+                        " (shifted by the margin) not " +
+                        (spec.direction == rules::Direction::kDecrease   ? "lower"
+                         : spec.direction == rules::Direction::kIncrease ? "higher"
+                                                                         : "different") +
+                        " than the control's (tail test)";
+    if (t->fail) {
+      tail_reason = "; the step-betting tail test finds the canary's share of requests above " +
+                    FormatNumber(t->bound * to_ms) + " ms (the bound nearest the control's " +
+                    c.name + ") " +
+                    (spec.direction == rules::Direction::kDecrease ? "lower" : "higher") +
+                    " than the control's (anytime-valid p = " + FormatNumber(t->p_value) +
+                    " <= " + FormatNumber(alpha / 2) + ")";
+    }
+  } else if (sequential) {
     c.test = "bucket quantile test (beta-binomial e-values per bound) and interpolated bounds";
     stats::QuantileTestOptions options;
     options.quantile = q;
@@ -279,6 +325,10 @@ Check QuantileCheck(const rules::MetricSpec& spec, const Histograms& h, double q
              : "at most " + FormatIn(b.high * scale, relative ? Units::kRatio : Units::kMs)) +
         ", beyond " +
         AllowedPhrase(spec.direction, spec.margin, relative ? Units::kRatio : Units::kMs);
+  }
+  if (!tail_reason.empty() && evidence != Evidence::kFail) {
+    evidence = Evidence::kFail;
+    c.reason += tail_reason;
   }
   c.outcome = ToOutcome(evidence);
   return c;

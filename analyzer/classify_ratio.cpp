@@ -2,11 +2,16 @@
 // shared with the latency SLO share.
 //
 // Sequential mode:
-//   relative margin m: the count e-process (stats/count_eprocess.h) on bad
-//     events with exposure = total events per step, so the traffic split may
-//     move; its confidence sequence for the rate ratio at the check's alpha
-//     is compared with [1 - m, 1 + m] (by direction). Its p-value tests the
-//     margin null ("rate ratio <= 1 + m" for increase).
+//   relative margin m: the metric's count test (`test:`): by default the
+//     step-betting e-process (stats/count_betting.h: steps as units, valid
+//     when per-step rates vary more than Poisson noise, e.g. per pod), or
+//     `exact`, the count e-process (stats/count_eprocess.h: Poisson counts),
+//     on bad events with exposure = total events per step, so the traffic
+//     split may move; its confidence sequence for the rate ratio at the
+//     check's alpha is compared with [1 - m, 1 + m] (by direction). Its
+//     p-value tests the margin null ("rate ratio <= 1 + m" for increase).
+//     (The betting sequence's ends hold at 1 - alpha each for a one-sided
+//     direction: the degrading end decides a fail, the other a pass.)
 //   absolute margin m: the rate difference p_canary - p_control. A ratio CS
 //     cannot bound it when the control has no bad events (the ratio is then
 //     unbounded above) and gives no upper bound at all when neither side has
@@ -35,6 +40,7 @@
 #include "analyzer/judge_bounds.h"
 #include "analyzer/judge_format.h"
 #include "analyzer/judge_internal.h"
+#include "stats/count_betting.h"
 #include "stats/count_eprocess.h"
 #include "stats/proportions.h"
 
@@ -61,27 +67,53 @@ std::string NullText(rules::Direction direction, double margin, const std::strin
   return "";
 }
 
-// The count e-process over the steps; fills p-value, e-value and the ratio CS.
-Status RunEProcess(const RateData& d, double margin, double alpha, rules::Direction direction,
-                   stats::CountTestResult* out, bool* ever_fail, const Limits* limits) {
-  stats::CountTestOptions options;
-  options.alternative = AlternativeFor(direction);
-  options.margin = margin;
-  options.alpha = alpha;
-  auto process = stats::CountEProcess::Create(options);
-  if (!process.ok()) return process.status();
+// Runs `process` over the steps; fills p-value, e-value and the ratio CS.
+template <typename Process>
+Status RunOver(Process& process, const RateData& d, bool* ever_fail, const Limits* limits) {
   const size_t n = d.canary_events.size();
   for (size_t i = 0; i < n; ++i) {
     const stats::Look look = IsLook(i, n) ? stats::Look::kYes : stats::Look::kNo;
-    Status s = process->Add(
+    Status s = process.Add(
         {d.canary_events[i], d.canary_total[i], d.control_events[i], d.control_total[i]}, look);
     if (!s.ok()) return s.WithContext("step " + std::to_string(i + 1));
     if (look == stats::Look::kYes && limits != nullptr &&
-        Decide(*limits, process->Result().ci_low, process->Result().ci_high) == Evidence::kFail) {
+        Decide(*limits, process.Result().ci_low, process.Result().ci_high) == Evidence::kFail) {
       *ever_fail = true;
     }
   }
+  return Status::Ok();
+}
+
+// The spec's count test (betting by default, or the exact mixture) over the
+// steps; fills p-value, e-value and the ratio CS.
+Status RunEProcess(const RateData& d, double margin, double alpha, rules::Direction direction,
+                   rules::CountTest test, stats::CountTestResult* out, bool* ever_fail,
+                   const Limits* limits) {
+  if (test == rules::CountTest::kExact) {
+    stats::CountTestOptions options;
+    options.alternative = AlternativeFor(direction);
+    options.margin = margin;
+    options.alpha = alpha;
+    auto process = stats::CountEProcess::Create(options);
+    if (!process.ok()) return process.status();
+    VERDICT_RETURN_IF_ERROR(RunOver(*process, d, ever_fail, limits));
+    *out = process->Result();
+    return Status::Ok();
+  }
+  // The betting test rejects exactly when its running sequence leaves the
+  // null set (both are monotone in the ratio), so the sequence is computed
+  // only once, at the end: a look costs O(grid) instead of two bisections.
+  stats::CountBettingOptions options;
+  options.alternative = AlternativeFor(direction);
+  options.margin = margin;
+  options.alpha = alpha;
+  options.compute_ci = false;
+  auto process = stats::CountBettingProcess::Create(options);
+  if (!process.ok()) return process.status();
+  VERDICT_RETURN_IF_ERROR(RunOver(*process, d, nullptr, nullptr));
+  process->UpdateCi();
   *out = process->Result();
+  if (limits != nullptr && out->rejected_at) *ever_fail = true;
   return Status::Ok();
 }
 
@@ -170,14 +202,19 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
   std::string not_confirmed;
   if (sequential) {
     c.interval = "confidence sequence";
-    c.test = relative ? "count e-process (rate ratio, exposure = total events per step)"
+    const rules::CountTest test = spec.count_test.value_or(rules::CountTest::kBetting);
+    const bool betting = test == rules::CountTest::kBetting;
+    c.test = relative ? (betting ? "step-betting e-process (rate ratio, steps as units, "
+                                   "exposure = total events per step)"
+                                 : "count e-process (rate ratio, exposure = total events per step)")
                       : "per-side rate confidence sequences (beta-binomial mixture)";
     stats::CountTestResult r;
-    Status s = RunEProcess(d, relative ? spec.margin.value : 0, rc.alpha, spec.direction, &r,
+    Status s = RunEProcess(d, relative ? spec.margin.value : 0, rc.alpha, spec.direction, test, &r,
                            &ever_fail, relative ? &limits : nullptr);
     if (!s.ok()) {
       c.outcome = Outcome::kError;
-      c.reason = "the count e-process failed: " + s.message();
+      c.reason = std::string(betting ? "the step-betting e-process" : "the count e-process") +
+                 " failed: " + s.message();
       return c;
     }
     c.p_value = r.p_value;

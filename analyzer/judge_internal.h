@@ -121,6 +121,24 @@ struct RateCheckSpec {
   double alpha = 0.05;
 };
 
+// The tail test of a latency quantile check in the sequential mode with
+// `test: betting` (classify_latency_tail.cpp has the method and its null):
+// the step-betting e-process on the share of observations above the bucket
+// bound nearest the control's q-quantile (chosen from earlier steps), the
+// canary's bound shifted by the margin. `canary`/`control` are cumulative
+// bucket counts per step on `bounds` (+Inf last). Errors from the betting test.
+struct TailTestResult {
+  double p_value = 1;      // anytime-valid
+  double log_e_value = 0;  // of the side(s) tested
+  bool fail = false;       // p_value <= alpha
+  double bound = kNaN;     // the last control bound used (le units); NaN if none
+};
+StatusOr<TailTestResult> RunQuantileTailTest(const std::vector<double>& bounds,
+                                             const std::vector<std::vector<double>>& canary,
+                                             const std::vector<std::vector<double>>& control,
+                                             double q, double alpha, rules::Direction direction,
+                                             const rules::Margin& margin, double to_ms);
+
 // One rate check (sequential or fixed per spec.effective_mode) on data that
 // has passed min_data.
 Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& check, const RateData& data);

@@ -67,6 +67,49 @@ void CellProbabilities(const LatencyModel& model, double scale, std::vector<doub
   }
 }
 
+// The per-pod error-rate factors of issue 9 (see simulation.h).
+class PodFactors {
+ public:
+  explicit PodFactors(const RolloutConfig& c)
+      : config_(c),
+        on_(c.pod_error_shape > 0 || c.burst_probability > 0 || c.restart_step >= 0),
+        burst_left_(static_cast<std::size_t>(c.canary_pods + c.control_pods), 0) {}
+
+  // Multipliers of the canary's and the control's error rates at step t.
+  void Step(int t, SimRng& rng, double* canary, double* control) {
+    *canary = *control = 1;
+    if (!on_) return;
+    const int pods = config_.canary_pods + config_.control_pods;
+    int restarted = -1;
+    if (t == config_.restart_step) {
+      restarted = std::min(pods - 1, static_cast<int>(rng.Uniform() * pods));
+    }
+    double sum_canary = 0, sum_control = 0;
+    for (int p = 0; p < pods; ++p) {
+      double f = config_.pod_error_shape > 0
+                     ? rng.Gamma(config_.pod_error_shape) / config_.pod_error_shape
+                     : 1.0;
+      int& left = burst_left_[static_cast<std::size_t>(p)];
+      if (config_.burst_probability > 0 && left == 0 && rng.Uniform() < config_.burst_probability) {
+        left = config_.burst_steps;
+      }
+      if (left > 0) {
+        f *= config_.burst_factor;
+        --left;
+      }
+      if (p == restarted) f *= config_.restart_factor;
+      (p < config_.canary_pods ? sum_canary : sum_control) += f;
+    }
+    *canary = sum_canary / config_.canary_pods;
+    *control = sum_control / config_.control_pods;
+  }
+
+ private:
+  const RolloutConfig& config_;
+  bool on_;
+  std::vector<int> burst_left_;
+};
+
 }  // namespace
 
 const std::vector<double>& IstioDurationBucketsMs() {
@@ -152,6 +195,22 @@ Status ValidateRolloutConfig(const RolloutConfig& c) {
   if (!(c.canary_latency_factor > 0) || std::isinf(c.canary_latency_factor)) {
     return OutOfRange("canary_latency_factor", c.canary_latency_factor, "> 0");
   }
+  if (c.canary_pods < 1) return OutOfRange("canary_pods", c.canary_pods, ">= 1");
+  if (c.control_pods < 1) return OutOfRange("control_pods", c.control_pods, ">= 1");
+  if (!(c.pod_error_shape >= 0) || std::isinf(c.pod_error_shape)) {
+    return OutOfRange("pod_error_shape", c.pod_error_shape, ">= 0");
+  }
+  if (!(c.burst_probability >= 0 && c.burst_probability <= 1)) {
+    return OutOfRange("burst_probability", c.burst_probability, "in [0, 1]");
+  }
+  if (c.burst_steps < 1) return OutOfRange("burst_steps", c.burst_steps, ">= 1");
+  if (!(c.burst_factor >= 0) || std::isinf(c.burst_factor)) {
+    return OutOfRange("burst_factor", c.burst_factor, ">= 0");
+  }
+  if (c.restart_step < -1) return OutOfRange("restart_step", c.restart_step, ">= -1");
+  if (!(c.restart_factor >= 0) || std::isinf(c.restart_factor)) {
+    return OutOfRange("restart_factor", c.restart_factor, ">= 0");
+  }
   return Status::Ok();
 }
 
@@ -178,6 +237,7 @@ StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng) {
   const double noise_sd = config.load_noise_sd;
   const double error_sd = config.error_fluctuation_sd;
   std::vector<double> control_cells, canary_cells;
+  PodFactors pods(config);
   rollout.steps.resize(static_cast<std::size_t>(config.steps));
   for (int t = 0; t < config.steps; ++t) {
     RolloutStep& step = rollout.steps[static_cast<std::size_t>(t)];
@@ -192,14 +252,16 @@ StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng) {
     step.control_error_rate =
         std::min(1.0, config.control_error_rate *
                           std::exp(error_factor.value() - 0.5 * error_sd * error_sd));
+    double canary_pods = 1, control_pods = 1;
+    pods.Step(t, rng, &canary_pods, &control_pods);
     const double canary_error_rate =
-        std::min(1.0, step.control_error_rate * config.error_rate_ratio);
+        std::min(1.0, step.control_error_rate * config.error_rate_ratio * canary_pods);
+    const double control_error_rate = std::min(1.0, step.control_error_rate * control_pods);
     step.latency_scale = std::exp(latency_factor.value());
     CellProbabilities(model, step.latency_scale, &control_cells);
     CellProbabilities(model, step.latency_scale * config.canary_latency_factor, &canary_cells);
     SampleSide(requests * step.share, canary_error_rate, canary_cells, rng, &step.canary);
-    SampleSide(requests * (1 - step.share), step.control_error_rate, control_cells, rng,
-               &step.control);
+    SampleSide(requests * (1 - step.share), control_error_rate, control_cells, rng, &step.control);
     error_factor.Advance(rng);
     latency_factor.Advance(rng);
   }

@@ -31,6 +31,20 @@
 //    (log-AR(1), `latency_fluctuation_sd`: load-dependent slowness hits both
 //    sides). The canary's latencies are `canary_latency_factor` times the
 //    control's, so each of its quantiles (p99 included) is that factor higher.
+//  - Pods (issue 9; all off by default, and then no random numbers are drawn
+//    for them, so the default study is unchanged): each side's traffic is
+//    split evenly over its pods (`canary_pods` 1, `control_pods` 3), and each
+//    pod's error rate is multiplied per step by
+//      * a mean-one gamma factor of shape `pod_error_shape` (0 = none): a pod's
+//        bad minutes (GC pauses, a slow dependency), independent across pods
+//        and steps;
+//      * `burst_factor` during a burst: each pod not in a burst starts one with
+//        probability `burst_probability` per step, lasting `burst_steps`
+//        steps (bad periods that span several looks);
+//      * `restart_factor` at step `restart_step` (0-based; -1 = none) for one
+//        pod drawn uniformly among all pods (a restart's failed requests).
+//    A side's error rate is its base rate times the mean of its pods'
+//    factors (capped at 1); requests are unaffected.
 //  - Counts are exact: each (error or not) x (latency bucket) cell of a side is
 //    an independent Poisson count (the thinning of a Poisson process), so the
 //    requests are Poisson, errors given requests are binomial per request, and
@@ -85,6 +99,15 @@ struct RolloutConfig {
   double latency_median_spread = 2;     // >= 1: per-rollout median in [m / spread, m * spread]
   double latency_fluctuation_sd = 0.1;  // >= 0: sd of the shared log latency factor
   double canary_latency_factor = 1;     // > 0: canary latency / control latency (1 = healthy)
+  // Pods (see the model above).
+  int canary_pods = 1;           // >= 1
+  int control_pods = 3;          // >= 1
+  double pod_error_shape = 0;    // >= 0; 0 = no per-pod variation
+  double burst_probability = 0;  // in [0, 1]: per pod and step
+  int burst_steps = 3;           // >= 1
+  double burst_factor = 5;       // >= 0
+  int restart_step = -1;         // -1 or a 0-based step
+  double restart_factor = 20;    // >= 0
 };
 
 // kInvalidArgument naming the first field out of range.

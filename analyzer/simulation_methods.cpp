@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "stats/count_betting.h"
 #include "stats/count_eprocess.h"
 #include "stats/mann_whitney.h"
 #include "stats/proportions.h"
@@ -20,6 +21,14 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 int Index(Method m) { return static_cast<int>(m); }
+
+StatusOr<stats::CountBettingProcess> MakeBetting(const MethodOptions& o) {
+  stats::CountBettingOptions b;
+  b.alternative = stats::Alternative::kGreater;
+  b.alpha = o.alpha;
+  b.compute_ci = false;
+  return stats::CountBettingProcess::Create(b);
+}
 
 // A Kayenta-style comparison of two per-step series, repeated at every look:
 // both the level-alpha Mann-Whitney test and NetflixACAJudge's rule.
@@ -89,7 +98,9 @@ class ErrorMethods {
     c.compute_ci = false;  // only the p-value decides; the interval costs time
     auto process = stats::CountEProcess::Create(c);
     if (!process.ok()) return process.status();
-    return ErrorMethods(o, std::move(*process));
+    auto betting = MakeBetting(o);
+    if (!betting.ok()) return betting.status();
+    return ErrorMethods(o, std::move(*process), std::move(*betting));
   }
 
   Status Look(const RolloutStep& s, int32_t look, RunOutcome* out) {
@@ -103,6 +114,11 @@ class ErrorMethods {
       VERDICT_RETURN_IF_ERROR(
           process_.Add({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests}));
       if (process_.Result().p_value <= options_.alpha) Mark(out, Method::kCountEProcess, look);
+    }
+    if (!Rejected(*out, Method::kCountBetting)) {
+      VERDICT_RETURN_IF_ERROR(
+          betting_.Add({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests}));
+      if (betting_.Result().p_value <= options_.alpha) Mark(out, Method::kCountBetting, look);
     }
     const bool traffic = canary_requests_ > 0 && control_requests_ > 0;
     if (traffic && !Rejected(*out, Method::kFisherRepeated)) {
@@ -121,11 +137,12 @@ class ErrorMethods {
   }
 
  private:
-  ErrorMethods(const MethodOptions& o, stats::CountEProcess p)
-      : options_(o), process_(std::move(p)), series_(o) {}
+  ErrorMethods(const MethodOptions& o, stats::CountEProcess p, stats::CountBettingProcess b)
+      : options_(o), process_(std::move(p)), betting_(std::move(b)), series_(o) {}
 
   MethodOptions options_;  // a copy: small, and safe to move
   stats::CountEProcess process_;
+  stats::CountBettingProcess betting_;
   SeriesComparison series_;
   int64_t canary_errors_ = 0, canary_requests_ = 0, control_errors_ = 0, control_requests_ = 0;
 };
@@ -150,7 +167,12 @@ class LatencyMethods {
     q.concentration = o.concentration;
     auto test = stats::QuantileTest::Create(IstioDurationBucketsMs(), q);
     if (!test.ok()) return test.status();
-    return LatencyMethods(o, std::move(*test), *bound, std::move(*slo));
+    auto slo_betting = MakeBetting(o);
+    if (!slo_betting.ok()) return slo_betting.status();
+    auto tail = MakeBetting(o);
+    if (!tail.ok()) return tail.status();
+    return LatencyMethods(o, std::move(*test), *bound, std::move(*slo), std::move(*slo_betting),
+                          std::move(*tail));
   }
 
   Status Look(const RolloutStep& s, int32_t look, RunOutcome* out) {
@@ -166,18 +188,46 @@ class LatencyMethods {
           slo_.Add(stats::SlowRequestStep(slo_bound_, s.canary.buckets, s.control.buckets)));
       if (slo_.Result().p_value <= options_.alpha) Mark(out, Method::kSloShare, look);
     }
+    if (!Rejected(*out, Method::kSloBetting)) {
+      VERDICT_RETURN_IF_ERROR(slo_betting_.Add(
+          stats::SlowRequestStep(slo_bound_, s.canary.buckets, s.control.buckets)));
+      if (slo_betting_.Result().p_value <= options_.alpha) Mark(out, Method::kSloBetting, look);
+    }
+    if (!Rejected(*out, Method::kP99TailBetting)) {
+      // The bound is chosen from the earlier steps only (predictable).
+      const auto tail_bound = TailBoundNearQuantile(options_.quantile, bounds, control_past_);
+      if (tail_bound) {
+        VERDICT_RETURN_IF_ERROR(
+            tail_.Add(stats::SlowRequestStep(*tail_bound, s.canary.buckets, s.control.buckets)));
+        if (tail_.Result().p_value <= options_.alpha) Mark(out, Method::kP99TailBetting, look);
+      }
+    }
+    if (control_past_.size() != s.control.buckets.size()) {
+      control_past_.assign(s.control.buckets.size(), 0);
+    }
+    for (std::size_t b = 0; b < control_past_.size(); ++b) control_past_[b] += s.control.buckets[b];
     return SeriesLook(series_, Method::kMannWhitneyP99, Method::kKayentaP99, look, out);
   }
 
  private:
   LatencyMethods(const MethodOptions& o, stats::QuantileTest t, std::size_t slo_bound,
-                 stats::CountEProcess slo)
-      : options_(o), test_(std::move(t)), slo_bound_(slo_bound), slo_(std::move(slo)), series_(o) {}
+                 stats::CountEProcess slo, stats::CountBettingProcess slo_betting,
+                 stats::CountBettingProcess tail)
+      : options_(o),
+        test_(std::move(t)),
+        slo_bound_(slo_bound),
+        slo_(std::move(slo)),
+        slo_betting_(std::move(slo_betting)),
+        tail_(std::move(tail)),
+        series_(o) {}
 
   MethodOptions options_;  // a copy: small, and safe to move
   stats::QuantileTest test_;
   std::size_t slo_bound_;
   stats::CountEProcess slo_;
+  stats::CountBettingProcess slo_betting_;
+  stats::CountBettingProcess tail_;
+  std::vector<double> control_past_;  // the control's cumulative buckets of the earlier steps
   SeriesComparison series_;
 };
 
@@ -193,8 +243,8 @@ bool AllRejected(const RunOutcome& out, bool errors, bool latency) {
 
 const std::vector<MethodInfo>& Methods() {
   static const std::vector<MethodInfo> methods = {
-      {Method::kCountEProcess, "count_eprocess", "Verdict count e-process", MetricFamily::kErrors,
-       true},
+      {Method::kCountEProcess, "count_eprocess", "Verdict exact count test (test: exact)",
+       MetricFamily::kErrors, true},
       {Method::kFisherRepeated, "fisher_repeated", "Fisher exact, every look",
        MetricFamily::kErrors, false},
       {Method::kZRepeated, "z_repeated", "two-proportion z, every look", MetricFamily::kErrors,
@@ -205,12 +255,18 @@ const std::vector<MethodInfo>& Methods() {
        MetricFamily::kErrors, false},
       {Method::kQuantileTest, "quantile_test", "Verdict bucket quantile test",
        MetricFamily::kLatency, true},
-      {Method::kSloShare, "slo_share", "Verdict slow-request share (> SLO)", MetricFamily::kLatency,
-       true},
+      {Method::kSloShare, "slo_share", "Verdict slow-request share (> SLO), exact test",
+       MetricFamily::kLatency, true},
       {Method::kMannWhitneyP99, "mann_whitney_p99", "Mann-Whitney on step p99, every look",
        MetricFamily::kLatency, false},
       {Method::kKayentaP99, "kayenta_p99", "Kayenta rule on step p99, every look",
        MetricFamily::kLatency, false},
+      {Method::kCountBetting, "count_betting", "Verdict step-betting test (default)",
+       MetricFamily::kErrors, true},
+      {Method::kSloBetting, "slo_betting", "Verdict slow-request share (> SLO), betting (default)",
+       MetricFamily::kLatency, true},
+      {Method::kP99TailBetting, "p99_tail_betting",
+       "Verdict p99 tail share (bound nearest control p99), betting", MetricFamily::kLatency, true},
   };
   return methods;
 }
@@ -306,6 +362,25 @@ StatusOr<bool> KayentaClassifiesHigh(const std::vector<double>& canary,
   const double mean_ratio =
       control_mean == 0 ? 1.0 : (canary_sum / static_cast<double>(c.size())) / control_mean;
   return r->ci_low > options.kayenta_tolerance * std::fabs(r->estimate) && mean_ratio >= 1.0;
+}
+
+std::optional<std::size_t> TailBoundNearQuantile(double q, const std::vector<double>& bounds,
+                                                 const std::vector<double>& cumulative) {
+  if (cumulative.empty() || cumulative.size() != bounds.size()) return std::nullopt;
+  const double total = cumulative.back();
+  if (!(total > 0)) return std::nullopt;
+  std::optional<std::size_t> best;
+  double best_distance = 0;
+  for (std::size_t b = 0; b + 1 < bounds.size(); ++b) {
+    const double above = (total - cumulative[b]) / total;
+    if (!(above > 0)) continue;
+    const double distance = std::fabs(std::log(above / (1 - q)));
+    if (!best || distance < best_distance) {
+      best = b;
+      best_distance = distance;
+    }
+  }
+  return best;
 }
 
 double HistogramQuantile(double q, const std::vector<double>& bounds,

@@ -27,6 +27,9 @@
 //    0.25 x |estimate| and the mean ratio passes the default effect-size gate
 //    (>= 1.0); identical samples, or a single distinct value, pass. Missing
 //    values are removed and outliers kept (Kayenta's defaults).
+//  - kCountBetting (Verdict's default since issue 9): the step-betting
+//    e-process (stats/count_betting.h), greater, margin 0, on the same steps;
+//    kCountEProcess is then the exact count test (`test: exact`).
 // Latency (p99):
 //  - kQuantileTest (Verdict): the anytime-valid bucket quantile test
 //    (stats/quantile_test.h) for p99, greater, margin 0, c = 100, on the
@@ -35,6 +38,13 @@
 //    requests slower than `slo_ms` (a bucket bound; 500 ms, Flagger's usual
 //    request-duration threshold): slow requests per request, per step
 //    (stats::SlowRequestStep).
+//  - kSloBetting: the step-betting e-process on the same slow-request steps
+//    (Verdict's default for the SLO share).
+//  - kP99TailBetting (Verdict's p99 check since issue 9): the step-betting
+//    e-process on the share of requests above the bucket bound nearest the
+//    control's p-quantile, the bound chosen before each step from the
+//    control's buckets of the earlier steps (TailBoundNearQuantile; no bet at
+//    step 1). Null: the canary's share above that bound is not higher.
 //  - kMannWhitneyP99 / kKayentaP99: as above, on each side's per-step p99
 //    computed from that step's bucket increments the way Prometheus'
 //    histogram_quantile() does (HistogramQuantile below).
@@ -44,6 +54,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,8 +73,11 @@ enum class Method : int {
   kSloShare,
   kMannWhitneyP99,
   kKayentaP99,
+  kCountBetting,
+  kSloBetting,
+  kP99TailBetting,
 };
-inline constexpr int kMethodCount = 9;
+inline constexpr int kMethodCount = 12;
 
 enum class MetricFamily { kErrors, kLatency };
 
@@ -119,6 +133,13 @@ StatusOr<RunOutcome> EvaluateRollout(const Rollout& rollout, const MethodOptions
 StatusOr<bool> KayentaClassifiesHigh(const std::vector<double>& canary,
                                      const std::vector<double>& control,
                                      const MethodOptions& options);
+
+// The finite bound of `bounds` whose share of observations above it, in the
+// cumulative counts `cumulative` (bounds order, +Inf last), is nearest to
+// 1 - q on a log scale, among bounds with a positive share above; nullopt
+// when there are no observations or none lies above a finite bound.
+std::optional<std::size_t> TailBoundNearQuantile(double q, const std::vector<double>& bounds,
+                                                 const std::vector<double>& cumulative);
 
 // Prometheus' histogram_quantile(q, ...) on one step's cumulative bucket
 // counts (bounds as IstioDurationBucketsMs(), +Inf last): rank = q * total;

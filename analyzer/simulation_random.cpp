@@ -11,6 +11,22 @@ double SimRng::UniformOpen() {
   return (static_cast<double>(engine_() >> 11) + 0.5) * 0x1.0p-53;
 }
 
+double SimRng::Gamma(double shape) {
+  if (shape < 1) return Gamma(shape + 1) * std::pow(UniformOpen(), 1 / shape);
+  const double d = shape - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = Normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double u = UniformOpen();
+    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1 - v + std::log(v))) return d * v;
+  }
+}
+
 double SimRng::Normal() {
   if (has_spare_normal_) {
     has_spare_normal_ = false;

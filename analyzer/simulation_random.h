@@ -1,7 +1,7 @@
 // Seeded random numbers for the simulation study (analyzer/simulation.h).
 //
 // The bits come from std::mt19937_64, whose output the C++ standard fixes; the
-// samplers (uniform, normal, Poisson) are written here rather than taken from
+// samplers (uniform, normal, Poisson, gamma) are written here rather than taken from
 // <random>, whose distributions are implementation-defined. So a seed gives the
 // same numbers, and the same study tables, with any standard library.
 //
@@ -30,6 +30,9 @@ class SimRng {
   // sequential inversion for means below 10, Hormann's (1993) transformed
   // rejection PTRS above.
   int64_t Poisson(double mean);
+  // Gamma with the given shape > 0 and scale 1 (Marsaglia & Tsang 2000; for
+  // shape < 1, Gamma(shape + 1) * U^(1/shape)).
+  double Gamma(double shape);
 
  private:
   int64_t PoissonInversion(double mean);

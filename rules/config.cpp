@@ -27,6 +27,8 @@ struct NameTable {
 
 constexpr NameTable<Mode, 3> kModes{
     {{Mode::kSequential, "sequential"}, {Mode::kFixed, "fixed"}, {Mode::kKayenta, "kayenta"}}};
+constexpr NameTable<CountTest, 2> kCountTests{
+    {{CountTest::kBetting, "betting"}, {CountTest::kExact, "exact"}}};
 constexpr NameTable<MetricKind, 5> kKinds{{{MetricKind::kRatio, "ratio"},
                                            {MetricKind::kLatency, "latency"},
                                            {MetricKind::kSeries, "series"},
@@ -64,6 +66,7 @@ const MetricSpec* Config::FindMetric(std::string_view name) const {
 }
 
 const char* ModeName(Mode mode) { return kModes.Name(mode); }
+const char* CountTestName(CountTest test) { return kCountTests.Name(test); }
 const char* MetricKindName(MetricKind kind) { return kKinds.Name(kind); }
 const char* DirectionName(Direction direction) { return kDirections.Name(direction); }
 const char* LatencyUnitName(LatencyUnit unit) { return kUnits.Name(unit); }
@@ -72,6 +75,7 @@ const char* EffectMeasureName(EffectMeasure m) { return kMeasures.Name(m); }
 const char* OutlierStrategyName(OutlierStrategy s) { return kOutliers.Name(s); }
 
 std::optional<Mode> ParseMode(std::string_view name) { return kModes.Parse(name); }
+std::optional<CountTest> ParseCountTest(std::string_view name) { return kCountTests.Parse(name); }
 std::optional<MetricKind> ParseMetricKind(std::string_view name) { return kKinds.Parse(name); }
 std::optional<Direction> ParseDirection(std::string_view name) { return kDirections.Parse(name); }
 std::optional<LatencyUnit> ParseLatencyUnit(std::string_view name) { return kUnits.Parse(name); }

@@ -47,6 +47,15 @@ enum class Direction {
   kEither,    // "either": any change is worse
 };
 
+// The sequential test of a rate (ratio metrics, and the latency SLO share and
+// quantile checks, which use the same machinery). docs/sequential.md.
+enum class CountTest {
+  kBetting,  // "betting" (default): the step-betting e-process (stats/count_betting.h),
+             // valid when per-step rates vary more than Poisson noise (pods)
+  kExact,    // "exact": the Poisson/binomial mixture e-process (stats/count_eprocess.h)
+             // and, for latency quantiles, the bucket quantile test (stats/quantile_test.h)
+};
+
 // Unit of the `le` label of a latency histogram.
 enum class LatencyUnit {
   kMilliseconds,  // "ms" (default; Istio's istio_request_duration_milliseconds)
@@ -154,6 +163,8 @@ struct MetricSpec {
   double alpha_share = 1.0;  // default 1, > 0: Bonferroni weight of this metric
   std::optional<Mode> mode;  // default: the config's mode
   KayentaOptions kayenta;    // read only in Kayenta mode
+  // ratio and latency, sequential mode only: `test:`; default betting.
+  std::optional<CountTest> count_test;
 
   // Filled by the parser, not read from the schema:
   Mode effective_mode = Mode::kSequential;  // mode.value_or(config.mode)
@@ -227,6 +238,7 @@ struct Config {
 
 // Schema names ("sequential", "ratio", "increase", "ms", "remove", ...).
 const char* ModeName(Mode mode);
+const char* CountTestName(CountTest test);
 const char* MetricKindName(MetricKind kind);
 const char* DirectionName(Direction direction);
 const char* LatencyUnitName(LatencyUnit unit);
@@ -236,6 +248,7 @@ const char* OutlierStrategyName(OutlierStrategy s);
 
 // Inverse of the *Name functions; nullopt for an unknown name (exact match).
 std::optional<Mode> ParseMode(std::string_view name);
+std::optional<CountTest> ParseCountTest(std::string_view name);
 std::optional<MetricKind> ParseMetricKind(std::string_view name);
 std::optional<Direction> ParseDirection(std::string_view name);
 std::optional<LatencyUnit> ParseLatencyUnit(std::string_view name);

@@ -66,6 +66,7 @@ OJson MetricJson(const MetricSpec& m) {
   j["min_data"] = m.min_data;
   j["alpha_share"] = m.alpha_share;
   if (m.mode) j["mode"] = ModeName(*m.mode);
+  if (m.count_test) j["test"] = CountTestName(*m.count_test);
   if (m.effective_mode == Mode::kKayenta) j["kayenta"] = KayentaJson(m.kayenta);
   return j;
 }

@@ -31,7 +31,8 @@ constexpr KindField kKindFields[] = {{"bad", kR},
                                      {"max", kT},
                                      {"expected_weight", kF},
                                      {"direction", kR | kL | kS | kF},
-                                     {"margin", kR | kL | kS | kF}};
+                                     {"margin", kR | kL | kS | kF},
+                                     {"test", kR | kL}};
 
 std::string KindsText(unsigned mask) {
   std::vector<std::string> names;
@@ -375,6 +376,14 @@ void ReadMetric(const Json& node, const std::string& path, const Config& config,
     else
       errors->Add(f.PathOf("mode"),
                   "unknown mode \"" + *m + "\" (expected sequential, fixed or kayenta)");
+  }
+  if (kind && (*kind == MetricKind::kRatio || *kind == MetricKind::kLatency)) {
+    if (auto t = f.String("test")) {
+      if (auto v = ParseCountTest(*t))
+        out->count_test = *v;
+      else
+        errors->Add(f.PathOf("test"), "unknown test \"" + *t + "\" (expected betting or exact)");
+    }
   }
   if (const Json* k = f.Raw("kayenta"); k != nullptr && !k->is_null()) {
     ReadKayenta(*k, f.PathOf("kayenta"), &out->kayenta, errors);

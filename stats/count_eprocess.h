@@ -118,6 +118,9 @@ struct CountTestResult {
   double canary_exposure = 0;
   double control_exposure = 0;
   bool constant_share = true;  // closed form used at the last look
+  // CountBettingProcess only: the intra-class correlation its last step's
+  // bets assumed (0 for the count e-process, which assumes none).
+  double dispersion = 0;
 };
 
 // Whether Add() evaluates the e-value (a "look") after adding the step.

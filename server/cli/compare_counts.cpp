@@ -1,16 +1,22 @@
 // `verdict compare counts`: the anytime-valid sequential test of the
-// canary/control event-rate ratio (stats/count_eprocess.h) on a step file.
+// canary/control event-rate ratio on a step file: by default the step-betting
+// e-process (stats/count_betting.h), valid when per-step rates vary more than
+// Poisson noise; `--test exact` runs the count e-process
+// (stats/count_eprocess.h) instead.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
 #include "server/cli/step_series.h"
+#include "stats/count_betting.h"
 #include "stats/count_eprocess.h"
 
 namespace verdict::cli {
@@ -24,6 +30,7 @@ struct CountsArgs {
   double margin = 0;
   double alpha = 0.05;
   double concentration = 100;
+  std::string test = "betting";
   bool json = false;
 };
 
@@ -36,10 +43,19 @@ requests. Exposures may be request counts or traffic shares, and the split may
 move between steps (10% -> 50%). '#' starts a comment; "nan" marks a missing
 step (skipped, still counted). Use per-step counter increments, not rates.
 
-The test is the Lindon & Malek (2022) mixture e-process with prior
+--test betting (default) bets, step by step, on the canary's share of the
+step's events (Waudby-Smith & Ramdas 2023): the steps are the units, so the
+test stays valid when the error rate of a pod wanders from step to step (a GC
+pause, a restart), which multiplies the canary's variation far beyond
+Poisson noise. It assumes that, given a step's total events, the canary's
+expected share is what the split and the ratio imply (docs/sequential.md).
+For one-sided alternatives each end of ci holds at 1 - alpha on its own.
+--test exact is the Lindon & Malek (2022) mixture e-process with prior
 Dirichlet(k*share) (k = --concentration); for a constant split it is the
-Dirichlet-multinomial Bayes factor. p_value is anytime-valid: the chance that
-a healthy canary is ever rejected stays <= alpha however many steps you add.
+Dirichlet-multinomial Bayes factor. It assumes Poisson (or binomial) counts
+and fails healthy canaries far more often than alpha when they are not.
+p_value is anytime-valid: the chance that a healthy canary is ever rejected
+stays <= alpha however many steps you add.
 ratio = canary rate / control rate; ci = its confidence sequence at 1 - alpha.
 With --margin m: greater tests ratio > 1+m, less tests ratio < 1-m, two-sided
 tests ratio outside [1-m, 1+m].
@@ -73,36 +89,56 @@ int RunCounts(const CountsArgs& a) {
   if (!alternative) {
     return ReportError(kCommand, "--alternative: unknown value '" + a.alternative + "'");
   }
+  if (a.test != "betting" && a.test != "exact") {
+    return ReportError(kCommand, "--test: unknown value '" + a.test + "' (betting or exact)");
+  }
+  const bool betting = a.test == "betting";
   stats::CountTestOptions options;
   options.alternative = *alternative;
   options.margin = a.margin;
   options.alpha = a.alpha;
   options.concentration = a.concentration;
-  auto process = stats::CountEProcess::Create(options);
-  if (!process.ok()) return ReportError(kCommand, process.status().message());
+  stats::CountBettingOptions betting_options;
+  betting_options.alternative = *alternative;
+  betting_options.margin = a.margin;
+  betting_options.alpha = a.alpha;
+  betting_options.compute_ci = false;  // the final interval only (below)
+  std::optional<stats::CountEProcess> exact;
+  std::optional<stats::CountBettingProcess> bet;
+  if (betting) {
+    auto p = stats::CountBettingProcess::Create(betting_options);
+    if (!p.ok()) return ReportError(kCommand, p.status().message());
+    bet.emplace(std::move(*p));
+  } else {
+    auto p = stats::CountEProcess::Create(options);
+    if (!p.ok()) return ReportError(kCommand, p.status().message());
+    exact.emplace(std::move(*p));
+  }
   auto text = ReadTextFile(a.series);
   const std::string name = a.series == "-" ? "<stdin>" : a.series;  // for messages
   if (!text.ok()) return ReportError(kCommand, text.status().message());
   auto series = ParseCountSeries(*text, name);
   if (!series.ok()) return ReportError(kCommand, series.status().message());
   for (size_t i = 0; i < series->steps.size(); ++i) {
-    Status s = process->Add(series->steps[i]);
+    Status s = betting ? bet->Add(series->steps[i]) : exact->Add(series->steps[i]);
     if (!s.ok()) {
-      return ReportError(kCommand,
-                         fmt::format("{}:{}: {}", name, series->lines[i], s.message()));
+      return ReportError(kCommand, fmt::format("{}:{}: {}", name, series->lines[i], s.message()));
     }
   }
-  const stats::CountTestResult& r = process->Result();
+  if (betting) bet->UpdateCi();
+  const stats::CountTestResult& r = betting ? bet->Result() : exact->Result();
   const bool fail = r.p_value <= a.alpha;
   const int code = fail ? kExitFail : (r.within_margin ? kExitPass : kExitInconclusive);
   const char* verdict = fail ? "fail" : (r.within_margin ? "pass" : "inconclusive");
   if (a.json) {
     nlohmann::json j;
     j["test"] = "counts";
+    j["count_test"] = a.test;
     j["alternative"] = stats::AlternativeName(*alternative);
     j["margin"] = a.margin;
     j["alpha"] = a.alpha;
-    j["concentration"] = a.concentration;
+    if (!betting) j["concentration"] = a.concentration;
+    if (betting) j["dispersion"] = r.dispersion;
     j["log_e_value"] = NumberOrNull(r.log_e_value);
     j["p_value"] = r.p_value;
     j["ratio"] = NumberOrNull(r.ratio);
@@ -119,7 +155,10 @@ int RunCounts(const CountsArgs& a) {
     std::cout << j.dump(2) << "\n";
     return code;
   }
-  std::cout << "Sequential rate-ratio test, canary/control (anytime-valid mixture e-process)\n";
+  std::cout << (betting ? "Sequential rate-ratio test, canary/control (anytime-valid step-betting "
+                          "e-process)\n"
+                        : "Sequential rate-ratio test, canary/control (anytime-valid mixture "
+                          "e-process)\n");
   std::cout << fmt::format("  series        {}: {} steps ({} skipped)\n", name, r.steps,
                            r.skipped_steps);
   std::cout << fmt::format("  alternative   {}, margin {} (H0: {})\n",
@@ -132,6 +171,10 @@ int RunCounts(const CountsArgs& a) {
   std::cout << fmt::format("  {:<14}[{}, {}]{}\n", fmt::format("{:g}% CS", 100 * (1 - a.alpha)),
                            Fmt(r.ci_low), Fmt(r.ci_high),
                            r.ci_conflict ? " (last look; running intersection empty)" : "");
+  if (betting) {
+    std::cout << fmt::format("  dispersion    {} (intra-class correlation of a step's events)\n",
+                             Fmt(r.dispersion));
+  }
   std::cout << fmt::format("  log e-value   {}\n", Fmt(r.log_e_value));
   std::cout << fmt::format("  p-value       {} (anytime-valid)\n", Fmt(r.p_value));
   std::cout << fmt::format("  rejected at   {}\n",
@@ -157,7 +200,12 @@ void AddCompareCounts(CLI::App& compare, Runner& run) {
   cmd->add_option("--margin", args->margin, "Relative margin m >= 0 (0.1 = 10%)")
       ->capture_default_str();
   cmd->add_option("--alpha", args->alpha, "Significance level in (0, 1)")->capture_default_str();
-  cmd->add_option("--concentration", args->concentration, "Prior concentration k > 0")
+  cmd->add_option("--concentration", args->concentration,
+                  "Prior concentration k > 0 (--test exact only)")
+      ->capture_default_str();
+  cmd->add_option("--test", args->test,
+                  "betting (steps as units; valid under per-pod variation) or exact (Poisson "
+                  "counts, Lindon & Malek)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
   cmd->callback(

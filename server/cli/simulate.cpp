@@ -41,6 +41,15 @@ struct SimulateArgs {
   double error_fluctuation = 0.3;
   double latency_fluctuation = 0.1;
   double slo_ms = 500;
+  double error_rate = 0.01;
+  int canary_pods = 1;
+  int control_pods = 3;
+  double pod_shape = 0;
+  double burst_probability = 0;
+  int burst_steps = 3;
+  double burst_factor = 5;
+  int restart_step = -1;
+  double restart_factor = 20;
   bool json = false;
   bool markdown = false;
   bool quiet = false;
@@ -140,6 +149,15 @@ nlohmann::json ConfigJson(const sim::StudyOptions& o) {
           {"control_error_rate", c.control_error_rate},
           {"error_fluctuation_sd", c.error_fluctuation_sd},
           {"fluctuation_phi", c.fluctuation_phi},
+          {"pods",
+           {{"canary", c.canary_pods},
+            {"control", c.control_pods},
+            {"error_shape", c.pod_error_shape},
+            {"burst_probability", c.burst_probability},
+            {"burst_steps", c.burst_steps},
+            {"burst_factor", c.burst_factor},
+            {"restart_step", c.restart_step},
+            {"restart_factor", c.restart_factor}}},
           {"latency",
            {{"median_ms", c.latency.median_ms},
             {"sigma", c.latency.sigma},
@@ -203,12 +221,23 @@ nlohmann::json ResultsJson(const sim::StudyResults& r, bool guarantee_held) {
 
 // False if an anytime-valid method's healthy-canary rate is significantly
 // above alpha (its whole Wilson interval lies above alpha).
+// Whether the traffic model meets the assumption of an anytime-valid method:
+// the exact count test assumes Poisson/binomial errors (no per-pod
+// variation); every error test assumes steps independent given the past
+// (no bursts spanning steps, no restart spike).
+bool AssumptionHolds(sim::Method method, const sim::RolloutConfig& c) {
+  if (sim::Info(method).family != sim::MetricFamily::kErrors) return true;
+  if (c.burst_probability > 0 || c.restart_step >= 0) return false;
+  return !(method == sim::Method::kCountEProcess && c.pod_error_shape > 0);
+}
+
 bool GuaranteeHeld(const sim::StudyResults& r, std::vector<std::string>* broken) {
   bool held = true;
   for (const sim::ScenarioResult& cell : r.scenarios) {
     if (!sim::Scenarios()[cell.scenario].null) continue;
     for (const sim::MethodSummary& s : cell.methods) {
-      if (sim::Info(s.method).anytime_valid && s.ci.low > r.plan.options.methods.alpha) {
+      if (sim::Info(s.method).anytime_valid && AssumptionHolds(s.method, r.plan.options.rollout) &&
+          s.ci.low > r.plan.options.methods.alpha) {
         held = false;
         broken->push_back(fmt::format("{} at K = {}: {}", sim::Info(s.method).key, cell.looks,
                                       sim::FormatRateWithInterval(s.rate, s.ci)));
@@ -292,6 +321,18 @@ int RunSimulate(const SimulateArgs& a) {
   plan.options.rollout.max_rps = a.max_rps;
   plan.options.rollout.error_fluctuation_sd = a.error_fluctuation;
   plan.options.rollout.latency_fluctuation_sd = a.latency_fluctuation;
+  plan.options.rollout.control_error_rate = a.error_rate;
+  plan.options.rollout.canary_pods = a.canary_pods;
+  plan.options.rollout.control_pods = a.control_pods;
+  plan.options.rollout.pod_error_shape = a.pod_shape;
+  plan.options.rollout.burst_probability = a.burst_probability;
+  plan.options.rollout.burst_steps = a.burst_steps;
+  plan.options.rollout.burst_factor = a.burst_factor;
+  plan.options.rollout.restart_step = a.restart_step;
+  plan.options.rollout.restart_factor = a.restart_factor;
+  if (Status v = sim::ValidateRolloutConfig(plan.options.rollout); !v.ok()) {
+    return ReportError(kCommand, v.message());
+  }
   plan.scenarios = *scenarios;
   plan.looks = a.looks;
   plan.null_runs = a.runs;
@@ -337,7 +378,8 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--runs", args->runs,
                   "Healthy-canary (h0) runs per K, 1 to 1e6; 10000 gives +-0.01 intervals")
       ->capture_default_str();
-  cmd->add_option("--power-runs", args->power_runs, "Runs per K of each regression scenario, 1 to 1e6")
+  cmd->add_option("--power-runs", args->power_runs,
+                  "Runs per K of each regression scenario, 1 to 1e6")
       ->capture_default_str();
   cmd->add_option("--looks", args->looks, "Numbers of looks K (steps of 30 s), comma-separated")
       ->delimiter(',')
@@ -370,6 +412,27 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--slo", args->slo_ms,
                   "Bound (ms) of the slow-request share test; a finite Istio bucket bound")
+      ->capture_default_str();
+  cmd->add_option("--error-rate", args->error_rate, "The control's base error rate, in [0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--canary-pods", args->canary_pods, "Pods of the canary (traffic split evenly)")
+      ->capture_default_str();
+  cmd->add_option("--control-pods", args->control_pods, "Pods of the control")
+      ->capture_default_str();
+  cmd->add_option("--pod-shape", args->pod_shape,
+                  "Shape of each pod's mean-one gamma error-rate factor per step (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--burst-probability", args->burst_probability,
+                  "Chance per pod and step that a burst of errors starts (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--burst-steps", args->burst_steps, "Steps a burst lasts")->capture_default_str();
+  cmd->add_option("--burst-factor", args->burst_factor, "A bursting pod's error-rate factor")
+      ->capture_default_str();
+  cmd->add_option("--restart-step", args->restart_step,
+                  "0-based step at which one random pod restarts (-1 = none)")
+      ->capture_default_str();
+  cmd->add_option("--restart-factor", args->restart_factor,
+                  "The restarting pod's error-rate factor for that step")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON instead of tables");
   cmd->add_flag("--markdown", args->markdown, "Print Markdown tables (for docs/sequential.md)");

@@ -1,4 +1,4 @@
-// Latency metrics: quantiles (bucket test + interpolated bounds) and the SLO share.
+// Latency metrics: quantiles (tail or bucket test + interpolated bounds) and the SLO share.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,6 +53,31 @@ selectors:
   canary: 'version="v2"'
 )");
   return c.metrics.empty() ? rules::MetricSpec{} : c.metrics[0];
+}
+
+TEST(ClassifyLatency, TheDefaultTailTestCatchesAP99RegressionInsideOneBucket) {
+  // Control p99 320 ms, canary 1.5x = 480 ms: both in (250, 500], which the
+  // bucket test cannot separate; the tail test compares the shares above the
+  // bound nearest the control's p99 (250 ms: 3.3% above it vs 15.3%).
+  const MetricData d = Histograms(30, 1000, LogNormal(150, 0.5), 9000, LogNormal(100, 0.5));
+  const MetricResult r = JudgeMetric(Latency("    quantiles: [0.99]\n    margin: 0%"), d);
+  ASSERT_EQ(r.checks.size(), 1u);
+  const Check& c = r.checks[0];
+  EXPECT_EQ(r.outcome, Outcome::kFail) << r.reason;
+  EXPECT_NE(c.test.find("step-betting tail test"), std::string::npos) << c.test;
+  EXPECT_LE(c.p_value, r.alpha / 2);
+  EXPECT_TRUE(test::SentenceIsTrue(c)) << c.reason;
+  const MetricResult exact =
+      JudgeMetric(Latency("    quantiles: [0.99]\n    margin: 0%\n    test: exact"), d);
+  EXPECT_NE(exact.checks[0].test.find("bucket quantile test"), std::string::npos);
+  EXPECT_GT(exact.checks[0].p_value, r.alpha / 2);  // one bucket: no bucket-test evidence
+}
+
+TEST(ClassifyLatency, TheTailTestDoesNotFailTheSameDistribution) {
+  const MetricData d = Histograms(60, 1000, LogNormal(100, 0.5), 9000, LogNormal(100, 0.5));
+  const MetricResult r = JudgeMetric(Latency("    quantiles: [0.99]\n    margin: 0%"), d);
+  EXPECT_NE(r.outcome, Outcome::kFail) << r.reason;
+  EXPECT_GT(r.checks[0].p_value, 0.5);
 }
 
 TEST(ClassifyLatency, SameDistributionPassesTheP99WithEnoughData) {

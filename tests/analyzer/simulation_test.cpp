@@ -92,6 +92,24 @@ TEST(SimRng, NormalDrawsHaveMeanZeroAndVarianceOne) {
   EXPECT_NEAR(sum2 / n, 1, kSigmas * 0.0045);
 }
 
+TEST(SimRng, GammaDrawsHaveTheShapeAsMeanAndVariance) {
+  // Gamma(a, 1): mean a, variance a. 1e5 draws per shape; the mean's standard
+  // error is sqrt(a / n), the variance's about a sqrt((2 + 6 / a) / n).
+  const int n = 100000;
+  for (double a : {0.5, 2.0, 5.0}) {
+    SimRng rng(6);
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < n; ++i) {
+      const double g = rng.Gamma(a);
+      sum += g;
+      sum2 += g * g;
+    }
+    const double mean = sum / n, var = sum2 / n - mean * mean;
+    EXPECT_NEAR(mean, a, kSigmas * std::sqrt(a / n)) << a;
+    EXPECT_NEAR(var, a, kSigmas * a * std::sqrt((2 + 6 / a) / n)) << a;
+  }
+}
+
 TEST(RunSeed, DependsOnEveryCoordinate) {
   const uint64_t base = RunSeed(1, 2, 3, 4);
   EXPECT_EQ(base, RunSeed(1, 2, 3, 4));
@@ -184,6 +202,72 @@ TEST(Rollout, ReproducesTheErrorRatesOfBothSides) {
     // (phi .7, sd .3 in log) its average is within ~0.1 of 1.
     EXPECT_NEAR(fluct / c.steps, 1, 0.1);
   }
+}
+
+TEST(Rollout, PerPodGammaVariationWidensTheCanarysStepRatesAsTheModelSays) {
+  // One canary pod with a mean-one gamma factor of shape 2 per step: the
+  // canary's per-step error count has variance mu + mu^2 / 2 (Poisson-gamma)
+  // instead of mu. Constant load and no shared fluctuation, 2000 steps.
+  RolloutConfig c;
+  c.steps = 2000;
+  c.min_rps = c.max_rps = 100;
+  c.load_noise_sd = 0;
+  c.error_fluctuation_sd = 0;
+  c.share_stages = {0.5};
+  c.pod_error_shape = 2;
+  SimRng rng(13);
+  auto r = SimulateRollout(c, rng);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const double mu = 100 * 30 * 0.5 * c.control_error_rate;  // 15 errors per step
+  double sum = 0, sum2 = 0;
+  for (const RolloutStep& s : r->steps) {
+    sum += s.canary.errors;
+    sum2 += s.canary.errors * s.canary.errors;
+  }
+  const double n = c.steps, mean = sum / n, var = sum2 / n - mean * mean;
+  EXPECT_NEAR(mean, mu, kSigmas * std::sqrt((mu + mu * mu / 2) / n));
+  // Var = 15 + 112.5 = 127.5; the sample variance's sd is ~ sqrt(2/n) Var x
+  // (a factor ~2.5 for the gamma's kurtosis): about 10.
+  EXPECT_NEAR(var, mu + mu * mu / 2, 25);
+  EXPECT_GT(var, 3 * mu);  // far beyond Poisson
+}
+
+TEST(Rollout, ARestartMultipliesOnePodsErrorsAtThatStepOnly) {
+  RolloutConfig c;
+  c.steps = 6;
+  c.min_rps = c.max_rps = 1000;
+  c.load_noise_sd = 0;
+  c.error_fluctuation_sd = 0;
+  c.share_stages = {0.25};  // every pod has 25% of the traffic
+  c.restart_step = 3;
+  c.restart_factor = 50;
+  SimRng rng(14);
+  auto r = SimulateRollout(c, rng);
+  ASSERT_TRUE(r.ok());
+  // 7500 requests per pod and step at 1%: 75 errors a side per pod; the
+  // restarted pod adds 49 x 75 ~ 3700 at step 3 on its side.
+  for (int t = 0; t < 6; ++t) {
+    const RolloutStep& s = r->steps[static_cast<std::size_t>(t)];
+    const double total = s.canary.errors + s.control.errors;
+    if (t == 3) {
+      EXPECT_GT(total, 2500) << t;
+    } else {
+      EXPECT_LT(total, 450) << t;
+    }
+  }
+  c.restart_step = -2;
+  EXPECT_NE(ValidateRolloutConfig(c).message().find("restart_step"), std::string::npos);
+}
+
+TEST(TailBoundNearQuantile, PicksTheBoundWhoseShareAboveIsNearestOneMinusQ) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> bounds = {1, 2, 4, inf};
+  // Shares above: 1: 0.1, 2: 0.02, 4: 0.002. For q = 0.99 (1%): 2 (x2 off)
+  // beats 4 (x5 off); for q = 0.9 the bound 1.
+  EXPECT_EQ(TailBoundNearQuantile(0.99, bounds, {900, 980, 998, 1000}), 1u);
+  EXPECT_EQ(TailBoundNearQuantile(0.9, bounds, {900, 980, 998, 1000}), 0u);
+  EXPECT_FALSE(TailBoundNearQuantile(0.99, bounds, {0, 0, 0, 0}).has_value());
+  EXPECT_FALSE(TailBoundNearQuantile(0.99, bounds, {10, 10, 10, 10}).has_value());
 }
 
 // Without the per-rollout spread and the shared slowdown, the pooled bucket
@@ -312,7 +396,7 @@ TEST(Summarize, CountsRejectionsAndTakesRsMedianOfTheLooks) {
   runs[3].rejected_at[eprocess] = 4;
   runs[4].rejected_at[eprocess] = 1;
   const auto s = Summarize(runs, {MetricFamily::kErrors});
-  ASSERT_EQ(s.size(), 5u);  // the errors family's methods, in Method order
+  ASSERT_EQ(s.size(), 6u);  // the errors family's methods, in Method order
   EXPECT_EQ(s[0].method, Method::kCountEProcess);
   EXPECT_EQ(s[0].runs, 5);
   EXPECT_EQ(s[0].rejected, 4);
@@ -320,7 +404,7 @@ TEST(Summarize, CountsRejectionsAndTakesRsMedianOfTheLooks) {
   EXPECT_DOUBLE_EQ(s[0].median_look, 3.5);  // median(1, 3, 4, 8)
   EXPECT_EQ(s[1].rejected, 0);
   EXPECT_TRUE(std::isnan(s[1].median_look));
-  EXPECT_EQ(Summarize(runs, {MetricFamily::kLatency}).size(), 4u);
+  EXPECT_EQ(Summarize(runs, {MetricFamily::kLatency}).size(), 6u);
 }
 
 TEST(SimulateRun, IsAFunctionOfSeedScenarioLooksAndRunAlone) {

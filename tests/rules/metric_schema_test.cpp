@@ -27,6 +27,21 @@ constexpr std::string_view kRatio = R"(  - name: errors
     total: 'req{{{ selector }}}'
 )";
 
+TEST(MetricSchema, CountTestDefaultsToBettingAndNamesTheExactTest) {
+  StatusOr<MetricSpec> dflt = OneMetric(kRatio);
+  ASSERT_TRUE(dflt.ok()) << dflt.status().ToString();
+  EXPECT_FALSE(dflt->count_test.has_value());
+  StatusOr<MetricSpec> exact = OneMetric(std::string(kRatio) + "    test: exact\n");
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(exact->count_test, CountTest::kExact);
+  EXPECT_TRUE(HasError(MetricErrors(std::string(kRatio) + "    test: poisson\n"), "metrics[0].test",
+                       "unknown test \"poisson\" (expected betting or exact)"));
+  EXPECT_TRUE(
+      HasError(MetricErrors("  - name: s\n    kind: series\n    query: 'up{{{ selector }}}'\n"
+                            "    test: exact\n"),
+               "metrics[0].test", "not a field of series metrics (only ratio and latency)"));
+}
+
 TEST(MetricSchema, UnknownKindIsRejected) {
   EXPECT_TRUE(HasError(MetricErrors("  - name: a\n    kind: histogram\n"), "metrics[0].kind",
                        "unknown kind \"histogram\" (expected ratio, latency, series, threshold or "

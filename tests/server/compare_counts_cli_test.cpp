@@ -34,11 +34,11 @@ std::string Token(const nlohmann::json& v) {
   return s.str();
 }
 
-TEST(CompareCountsCli, CheckVectorAsJson) {
+TEST(CompareCountsCli, CheckVectorOfTheExactTestAsJson) {
   const auto path =
       WriteTemp("check.txt",
                 "# canary_events canary_exposure control_events control_exposure\n140 1 100 1\n");
-  const auto run = RunVerdict({"compare", "counts", "--series", path, "--json"});
+  const auto run = RunVerdict({"compare", "counts", "--series", path, "--json", "--test", "exact"});
   ASSERT_EQ(run.exit_code, 3) << run.err;  // inconclusive: neither rejected nor within margin
   const auto j = nlohmann::json::parse(run.out);
   EXPECT_NEAR(j["log_e_value"].get<double>(), 1.75172936046, 1e-10);
@@ -54,7 +54,7 @@ TEST(CompareCountsCli, CheckVectorAsJson) {
   EXPECT_TRUE(Close(j["ci"][1].get<double>(), Num(cs["ci"][1]), kRel));
 }
 
-TEST(CompareCountsCli, EveryFixtureSequenceMatchesRThroughTheCli) {
+TEST(CompareCountsCli, EveryExactFixtureSequenceMatchesRThroughTheCli) {
   const auto fx = LoadSequentialFixture("sequential_counts.json");
   for (const auto& seq : fx["sequences"]) {
     SCOPED_TRACE(seq["name"].get<std::string>());
@@ -63,10 +63,10 @@ TEST(CompareCountsCli, EveryFixtureSequenceMatchesRThroughTheCli) {
       text += Token(s[0]) + " " + Token(s[1]) + " " + Token(s[2]) + " " + Token(s[3]) + "\n";
     }
     const auto path = WriteTemp("seq.txt", text);
-    const auto run =
-        RunVerdict({"compare", "counts", "--series", path, "--json", "--alternative",
-                    seq["alternative"].get<std::string>(), "--margin", Token(seq["margin"]),
-                    "--alpha", Token(seq["alpha"]), "--concentration", Token(seq["k"])});
+    const auto run = RunVerdict({"compare", "counts", "--series", path, "--json", "--alternative",
+                                 seq["alternative"].get<std::string>(), "--margin",
+                                 Token(seq["margin"]), "--alpha", Token(seq["alpha"]),
+                                 "--concentration", Token(seq["k"]), "--test", "exact"});
     ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 1 || run.exit_code == 3) << run.err;
     const auto j = nlohmann::json::parse(run.out);
     const auto& f = seq["final"];
@@ -91,10 +91,38 @@ TEST(CompareCountsCli, EveryFixtureSequenceMatchesRThroughTheCli) {
   }
 }
 
+TEST(CompareCountsCli, TheDefaultBettingTestMatchesItsROracleThroughTheCli) {
+  const auto fx = LoadSequentialFixture("count_betting.json");
+  int n = 0;
+  for (const auto& c : fx["cases"]) {
+    if (Num(c["max_bet"]) != 0.8 || !std::isnan(Num(c["dispersion"]))) continue;  // CLI defaults
+    SCOPED_TRACE(c["name"].get<std::string>());
+    std::string text;
+    for (const auto& s : c["steps"]) {
+      text += Token(s[0]) + " " + Token(s[1]) + " " + Token(s[2]) + " " + Token(s[3]) + "\n";
+    }
+    const auto path = WriteTemp("bet.txt", text);
+    const auto run = RunVerdict({"compare", "counts", "--series", path, "--json", "--alternative",
+                                 c["alternative"].get<std::string>(), "--margin",
+                                 Token(c["margin"]), "--alpha", Token(c["alpha"])});
+    ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 1 || run.exit_code == 3) << run.err;
+    const auto j = nlohmann::json::parse(run.out);
+    EXPECT_EQ(j["count_test"], "betting");
+    const auto& last = c["looks"][c["looks"].size() - 1];
+    EXPECT_TRUE(Close(j["p_value"].get<double>(), Num(last["p"]), 1e-8));
+    // Only the last look's sequence is computed, so its ends are at most as
+    // tight as the oracle's running intersection.
+    EXPECT_LE(j["ci"][0].get<double>(), Num(last["ci_low"]) * (1 + 1e-8));
+    EXPECT_EQ(run.exit_code == 1, Num(last["p"]) <= Num(c["alpha"]));
+    ++n;
+  }
+  EXPECT_GE(n, 5);
+}
+
 TEST(CompareCountsCli, EqualRatesWithAMarginPass) {
   const auto path = WriteTemp("pass.txt", "1000 100000 9000 900000\n1010 100000 8990 900000\n");
-  const auto run = RunVerdict(
-      {"compare", "counts", "--series", path, "--alternative", "greater", "--margin", "0.25"});
+  const auto run = RunVerdict({"compare", "counts", "--series", path, "--alternative", "greater",
+                               "--margin", "0.25", "--test", "exact"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("verdict       pass"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("95% CS"), std::string::npos);
@@ -128,6 +156,10 @@ TEST(CompareCountsCli, MissingFileAndBadOptionsExitTwo) {
   const auto alpha = RunVerdict({"compare", "counts", "--series", path, "--alpha", "2"});
   EXPECT_EQ(alpha.exit_code, 2);
   EXPECT_NE(alpha.err.find("alpha must be in (0, 1)"), std::string::npos);
+  const auto test = RunVerdict({"compare", "counts", "--series", path, "--test", "poisson"});
+  EXPECT_EQ(test.exit_code, 2);
+  EXPECT_NE(test.err.find("--test: unknown value 'poisson' (betting or exact)"), std::string::npos)
+      << test.err;
 }
 
 TEST(CompareCountsCli, HelpDescribesTheFileFormatAndJsonKeys) {
@@ -200,7 +232,8 @@ TEST(CompareCountsCli, StdinErrorsNameStdinNotADash) {
 TEST(CompareCountsCli, MultiLineNumericalFailureIsReportedOnOneLine) {
   // Boost's quadrature error text spans two lines; the CLI must still print one.
   const auto path = WriteTemp("extreme.txt", "5 2 0 5\n1e300 1e-300 3000 2\n");
-  const auto run = RunVerdict({"compare", "counts", "--series", path, "--margin", "1"});
+  const auto run =
+      RunVerdict({"compare", "counts", "--series", path, "--margin", "1", "--test", "exact"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.err.rfind("verdict compare counts: error: " + path + ":2: ", 0), 0u) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;

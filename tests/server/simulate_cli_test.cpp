@@ -39,14 +39,13 @@ TEST(SimulateCli, SmallStudyPrintsJsonWithEveryKeyAndExitsZero) {
   EXPECT_EQ(j["guarantee_held"], true);
   EXPECT_EQ(j["config"]["buckets_ms"].size(), 20u);
   EXPECT_EQ(j["config"]["buckets_ms"].back(), "+Inf");
-  EXPECT_EQ(j["methods"].size(), 9u);
+  EXPECT_EQ(j["methods"].size(), 12u);
   // 6 scenarios x 2 values of K.
   ASSERT_EQ(j["scenarios"].size(), 12u);
   for (const auto& s : j["scenarios"]) {
     EXPECT_EQ(s["runs"], s["null"].get<bool>() ? 20 : 10) << s["name"];
     const auto& methods = s["methods"];
-    EXPECT_EQ(methods.size(), s["null"].get<bool>() ? 9u : (s["error_rate_ratio"] > 1 ? 5u : 4u))
-        << s["name"];
+    EXPECT_EQ(methods.size(), s["null"].get<bool>() ? 12u : 6u) << s["name"];
     for (const auto& [key, m] : methods.items()) {
       for (const char* field : {"rejected", "rate", "ci", "median_look"}) {
         EXPECT_TRUE(m.contains(field)) << key << "." << field;
@@ -76,10 +75,27 @@ TEST(SimulateCli, TablesAndProgressGoToStdoutAndStderr) {
                                "--autocorrelation-runs", "0", "--seed", "3", "--markdown"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("seed 3"), std::string::npos) << r.err;
-  EXPECT_NE(r.out.find("| Verdict count e-process [errors] |"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("errors-5x: Verdict count e-process"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| Verdict step-betting test (default) [errors] |"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("errors-5x: Verdict exact count test (test: exact)"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("Peeking check"), std::string::npos);
   EXPECT_EQ(r.out.find("Autocorrelation check"), std::string::npos);  // skipped with 0 runs
+}
+
+TEST(SimulateCli, PodFlagsReachTheConfigAndBadValuesAreUsageErrors) {
+  const CliRun r =
+      RunVerdict({"simulate", "--runs", "5", "--power-runs", "2", "--looks", "5", "--scenario",
+                  "h0", "--peeking-runs", "0", "--autocorrelation-runs", "0", "--pod-shape", "2",
+                  "--restart-step", "3", "--json", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["config"]["pods"]["error_shape"], 2);
+  EXPECT_EQ(j["config"]["pods"]["restart_step"], 3);
+  EXPECT_EQ(j["config"]["pods"]["control"], 3);
+  const CliRun bad = RunVerdict({"simulate", "--burst-steps", "0", "--quiet"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("burst_steps"), std::string::npos) << bad.err;
 }
 
 TEST(SimulateCli, HelpExplainsScenariosMethodsAndExitCodes) {
@@ -122,8 +138,8 @@ TEST(SimulateCli, HugeRunCountsAreUsageErrorsInsteadOfExhaustingMemory) {
 }
 
 TEST(SimulateCli, HugeLoadIsAUsageErrorNotABrokenGuarantee) {
-  const CliRun r = RunVerdict({"simulate", "--max-rps", "1e308", "--runs", "2", "--power-runs",
-                               "2", "--looks", "10", "--scenario", "h0", "--peeking-runs", "0",
+  const CliRun r = RunVerdict({"simulate", "--max-rps", "1e308", "--runs", "2", "--power-runs", "2",
+                               "--looks", "10", "--scenario", "h0", "--peeking-runs", "0",
                                "--autocorrelation-runs", "0", "--quiet"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--max-rps"), std::string::npos) << r.err;
