@@ -98,25 +98,44 @@ start_prometheus() {
 start_prometheus
 log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') ready at $PROM_URL (empty TSDB)"
 
-SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "$WORK/verdict.db" --prometheus "$PROM_URL" --interval 300s)
-"$VERDICT" "${SERVE_ARGS[@]}" >"$WORK/serve.out" 2>"$WORK/serve.out.err" &
-SERVE_PID=$!
-PIDS+=("$SERVE_PID")
-SERVE_PORT=$(wait_for_port "$WORK/serve.out" "$SERVE_PID")
-SERVE="http://127.0.0.1:$SERVE_PORT"
-log "verdict serve (pid $SERVE_PID) at $SERVE, db $WORK/verdict.db, access log in $WORK/serve.out.err"
+# start_server TAG CMD...: starts CMD (which prints its listening line on
+# stdout), sets STARTED_PID and STARTED_URL; stop_server PID ends it.
+start_server() {
+  local tag=$1
+  shift
+  "$@" >"$WORK/$tag.out" 2>"$WORK/$tag.out.err" &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  STARTED_URL="http://127.0.0.1:$(wait_for_port "$WORK/$tag.out" "$STARTED_PID")"
+}
+stop_server() {
+  local pid=$1 kept=() p
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
 
-"$BARE" 0 >"$WORK/bare.out" 2>"$WORK/bare.out.err" &
-BARE_PID=$!
-PIDS+=("$BARE_PID")
-BARE_URL="http://127.0.0.1:$(wait_for_port "$WORK/bare.out" "$BARE_PID")"
+SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "$WORK/verdict.db" --prometheus "$PROM_URL" --interval 300s)
+start_server serve "$VERDICT" "${SERVE_ARGS[@]}"
+SERVE_PID=$STARTED_PID
+SERVE=$STARTED_URL
+log "verdict serve (pid $SERVE_PID) at $SERVE, db $WORK/verdict.db, access log in $WORK/serve.out.err"
+start_server bare "$BARE" 0
+BARE_PID=$STARTED_PID
+BARE_URL=$STARTED_URL
 log "bare_http_server (pid $BARE_PID) at $BARE_URL"
 
 PAYLOAD='{"name":"api","namespace":"bench","checksum":"c1"}'
-code=$(curl -s -o "$OUT/first_webhook.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-  -d "$PAYLOAD" "$SERVE/flagger/rollout")
-log "first rollout webhook: HTTP $code $(cat "$OUT/first_webhook.json")"
-[ "$code" = 200 ] || { log "the first webhook must answer 200"; exit 1; }
+# first_webhook URL: the rollout webhook that starts the benchmark's run.
+first_webhook() {
+  local code
+  code=$(curl -s -o "$OUT/first_webhook.json" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' -d "$PAYLOAD" "$1/flagger/rollout")
+  log "first rollout webhook at $1: HTTP $code $(cat "$OUT/first_webhook.json")"
+  [ "$code" = 200 ] || { log "the first webhook must answer 200"; exit 1; }
+}
+first_webhook "$SERVE"
 rss_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 echo "$(rss_kib "$SERVE_PID" VmRSS)" > "$OUT/rss_idle_kib"
 
@@ -137,6 +156,33 @@ bench_wrk post "$SERVE/flagger/rollout" bench/post_rollout.lua
 bench_wrk bare_again "$BARE_URL/"
 curl -s -o "$OUT/run_after.json" "$SERVE/api/v1/runs/bench/api"
 echo "$(rss_kib "$SERVE_PID" VmRSS)" > "$OUT/rss_after_wrk_kib"
+
+# For information, where the time goes:
+#  - 64 worker threads, one per wrk connection, for both servers: httplib
+#    serves a kept-alive connection on one worker until the connection closes,
+#    so with more connections than workers the others wait in its queue;
+#  - the rollout webhook with the database on tmpfs, where fsync returns at
+#    once (every acknowledged webhook record is fsynced: synchronous=FULL).
+log "for information: both servers with 64 worker threads"
+start_server bare64 "$BARE" 0 64
+bench_wrk bare_64 "$STARTED_URL/"
+stop_server "$STARTED_PID"
+start_server serve64 "$VERDICT" serve --listen 127.0.0.1:0 --db "$WORK/verdict64.db" \
+  --prometheus "$PROM_URL" --interval 300s --http-threads 64
+first_webhook "$STARTED_URL"
+bench_wrk get_64 "$STARTED_URL/api/v1/runs/bench/api"
+bench_wrk post_64 "$STARTED_URL/flagger/rollout" bench/post_rollout.lua
+stop_server "$STARTED_PID"
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  SHM=$(mktemp -d /dev/shm/verdict-bench-daemon.XXXXXX)
+  log "for information: the rollout webhook with --db on tmpfs ($SHM)"
+  start_server serveshm "$VERDICT" serve --listen 127.0.0.1:0 --db "$SHM/verdict.db" \
+    --prometheus "$PROM_URL" --interval 300s
+  first_webhook "$STARTED_URL"
+  bench_wrk post_tmpfs "$STARTED_URL/flagger/rollout" bench/post_rollout.lua
+  stop_server "$STARTED_PID"
+  rm -rf "$SHM"
+fi
 
 log "starting $RUNS runs (canaries api-1 .. api-$RUNS, 8 webhooks at a time)"
 t0=$(date +%s.%N)
@@ -204,16 +250,36 @@ p(f"- Load average (1, 5, 15 min) before the wrk runs: {read('load_before')}; af
   "a lower bound for an idle machine; the ratio to the bare server is the steadier figure.\n")
 p(f"| target (wrk -t2 -c{conns} -d{duration} --latency) | requests/s | ratio to bare | p50 | p99 | errors | load at start |")
 p("|---|---|---|---|---|---|---|")
-def row(name, r):
+def row(name, r, base=None):
+    base = base or bare
     errs = []
     if r["non2xx"]: errs.append(f"{r['non2xx']} non-2xx")
     if r["sock"] != "none": errs.append("socket " + r["sock"])
-    p(f"| {name} | {r['rps']:.0f} | {r['rps'] / bare['rps']:.2f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
+    p(f"| {name} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
       f"{'; '.join(errs) or 'none'} | {r['load']} |")
 row("bare server, GET /", bare)
 row("verdict `GET /api/v1/runs/bench/api`", get)
 row("verdict `POST /flagger/rollout` (bench/post_rollout.lua)", post)
 row("bare server again, after the verdict runs", bare2)
+p("")
+p("For information (same run), where the time goes: httplib serves a kept-alive connection on one")
+p("worker thread until the connection closes, so with more connections than the 32 workers the")
+p("rest wait in its queue (the bare server's p99 above); with 64 workers, one per connection:\n")
+p(f"| target, 64 worker threads (`--http-threads 64`) | requests/s | ratio to bare (64 threads) | p50 | p99 | errors | load at start |")
+p("|---|---|---|---|---|---|---|")
+bare64 = wrk("bare_64")
+row("bare server, 64 threads", bare64, bare64)
+row("verdict `GET /api/v1/runs/bench/api`", wrk("get_64"), bare64)
+row("verdict `POST /flagger/rollout`", wrk("post_64"), bare64)
+if os.path.exists(os.path.join(out, "wrk_post_tmpfs.txt")):
+    tmpfs = wrk("post_tmpfs")
+    p("")
+    p("Every webhook is recorded, and an acknowledged record is on disk first (SQLite WAL,")
+    p("`synchronous = FULL`: one fdatasync per webhook, serialised by the store's one connection).")
+    p(f"With `--db` on tmpfs (fsync returns at once), 32 threads: `POST /flagger/rollout` "
+      f"{tmpfs['rps']:.0f} requests/s ({tmpfs['rps'] / bare['rps']:.2f} of the bare server above, "
+      f"{tmpfs['rps'] / post['rps']:.1f}x the on-disk figure), p50 {tmpfs['p50']:.2f} ms, p99 {tmpfs['p99']:.2f} ms "
+      f"(load {tmpfs['load']}).")
 p("")
 p(f"Memory of the daemon (`/proc/PID/status`): {rss_idle:.1f} MiB resident after the first webhook, "
   f"{rss_wrk:.1f} MiB after the wrk runs; with {runs} more runs started ({codes.count('200')} of {len(codes)} "
@@ -237,6 +303,7 @@ p(f"wrk -t2 -c{conns} -d{duration} --latency $VERDICT/api/v1/runs/bench/api")
 p(f"wrk -t2 -c{conns} -d{duration} --latency -s bench/post_rollout.lua $VERDICT/flagger/rollout")
 p(f"seq 1 {runs} | xargs -P 8 -I{{}} curl -X POST -d '{{\"name\":\"api-{{}}\",\"namespace\":\"bench\",\"checksum\":\"c1\"}}' $VERDICT/flagger/rollout")
 p("grep -E 'VmRSS|VmHWM' /proc/$(pidof verdict)/status")
+p("# for information: bare_http_server 0 64; verdict serve ... --http-threads 64; verdict serve ... --db /dev/shm/...")
 p("```")
 section = "\n".join(lines) + "\n"
 doc_path = os.path.join("docs", "benchmarks.md")
