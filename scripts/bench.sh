@@ -118,6 +118,9 @@ LOAD_AFTER="$(cat "$OUT/load_after")"
 
 log "writing docs/benchmarks.md"
 mkdir -p docs
+# The "## Daemon" section belongs to scripts/bench-daemon.sh: keep it, at the end.
+DAEMON_SECTION=""
+[ -f docs/benchmarks.md ] && DAEMON_SECTION="$(sed -n '/^## Daemon$/,/^## /{/^## /{/^## Daemon$/!d};p}' docs/benchmarks.md)"
 "$PY" - "$OUT" "$LOAD_BEFORE" "$LOAD_AFTER" > docs/benchmarks.md <<'EOF'
 import json, platform, subprocess, sys
 out, load_before, load_after = sys.argv[1:4]
@@ -208,5 +211,6 @@ print("|---|---|---|---|")
 for b in gb["benchmarks"]:
     print(f"| {b['name']} | {b['real_time']:.3f} | {b['cpu_time']:.3f} | {b['iterations']} |")
 EOF
+[ -n "$DAEMON_SECTION" ] && printf '\n%s\n' "$DAEMON_SECTION" >> docs/benchmarks.md
 cat docs/benchmarks.md >&2
 log "wrote docs/benchmarks.md"

@@ -53,10 +53,14 @@ struct ServeOptions {
 
 StatusOr<std::chrono::milliseconds> Duration(const std::string& flag, const std::string& value,
                                              bool allow_zero) {
-  // ParseDuration accepts positive durations only; "0", "0s", "0m" mean none.
-  if (allow_zero && !value.empty() && value.find_first_not_of('0') != 0 &&
-      value.find_first_not_of("0smh") == std::string::npos) {
-    return std::chrono::milliseconds(0);
+  // ParseDuration refuses zero; "0s" (the --lookback default) is checked for
+  // syntax with its zeros made ones and then means zero.
+  if (allow_zero && !value.empty() && value.find_first_of("123456789") == std::string::npos) {
+    std::string ones = value;
+    std::replace(ones.begin(), ones.end(), '0', '1');
+    if (rules::ParseDuration(ones).ok()) return std::chrono::milliseconds(0);
+    return InvalidArgumentError(flag + ": bad duration \"" + value +
+                                "\" (expected e.g. \"0s\", \"30s\", \"1m\")");
   }
   auto d = rules::ParseDuration(value);
   if (!d.ok()) return InvalidArgumentError(flag + ": " + d.status().message());

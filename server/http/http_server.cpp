@@ -155,6 +155,10 @@ void HttpServer::Impl::Configure() {
   server_.set_write_timeout(std::max(1, options_.write_timeout_seconds), 0);
   server_.set_keep_alive_max_count(static_cast<size_t>(std::max(1, options_.keep_alive_max_count)));
   server_.set_keep_alive_timeout(std::max(0, options_.keep_alive_timeout_seconds));
+  // httplib writes the headers and the body of a response in two send()s; with
+  // Nagle on, the body waits for the client's delayed ACK of the headers (about
+  // 40 ms on Linux) on every kept-alive request after the first few.
+  server_.set_tcp_nodelay(true);
   const auto threads = static_cast<size_t>(std::max(1, options_.worker_threads));
   // httplib calls this once, in the accept loop's thread, right after it marks
   // itself running: the moment Start() may return.
