@@ -37,7 +37,7 @@ void AddDashboardRoutes(HttpServer& http, RunManager& runs) {
     return HttpResponse::Json(200, RunListJson(*list));
   });
   http.Route("GET", "/api/v1/runs/:namespace/:name", [&runs](const HttpRequest& req) {
-    auto detail = runs.GetDetail(req.path_params.at("namespace"), req.path_params.at("name"), 200);
+    auto detail = runs.GetDetail(req.path_params.at("namespace"), req.path_params.at("name"), 50);
     if (!detail.ok()) return Error(detail.status());
     return HttpResponse::Json(200, RunDetailJson(*detail));
   });

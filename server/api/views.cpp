@@ -78,13 +78,13 @@ HookFacts FactsOf(const RunSnapshot& run) {
 }
 
 std::string RunJson(const RunSnapshot& run, bool with_result) {
-  return RunObject(run, with_result).dump(2);
+  return RunObject(run, with_result).dump();
 }
 
 std::string RunListJson(const std::vector<RunSnapshot>& runs) {
   Json list = Json::array();
   for (const RunSnapshot& r : runs) list.push_back(RunObject(r, false));
-  return Json{{"format_version", kApiFormatVersion}, {"runs", list}}.dump(2);
+  return Json{{"format_version", kApiFormatVersion}, {"runs", list}}.dump();
 }
 
 std::string RunDetailJson(const RunManager::Detail& detail) {
@@ -106,7 +106,7 @@ std::string RunDetailJson(const RunManager::Detail& detail) {
   }
   j["actions"] = actions;
   j["webhooks"] = hooks;
-  return j.dump(2);
+  return j.dump();
 }
 
 std::string HistoryJson(const RunSnapshot& run, const std::vector<EvaluationRecord>& evaluations) {
@@ -126,7 +126,7 @@ std::string HistoryJson(const RunSnapshot& run, const std::vector<EvaluationReco
               {"name", run.record.name},
               {"checksum", run.record.checksum},
               {"evaluations", list}}
-      .dump(2);
+      .dump();
 }
 
 std::string HookAnswerJson(Hook hook, const std::string& ns, const std::string& name,

@@ -46,8 +46,9 @@ struct ServeOptions {
   std::string answer_within = "5s";
   std::string expire_after = "1h";
   std::string token_file;
+  std::string db_sync = "normal";
   int evaluators = 4;
-  int http_threads = 32;
+  int http_threads = 64;
   std::string log_level = "info";
 };
 
@@ -173,7 +174,12 @@ int Run(const ServeOptions& o) {
   if (o.db.empty()) {
     spdlog::warn("no --db: runs are kept in memory and lost when the daemon stops");
   }
-  auto store = server::OpenSqliteStore(db);
+  if (o.db_sync != "normal" && o.db_sync != "full") {
+    return Fail(InvalidArgumentError("--db-sync: \"" + o.db_sync + "\" is not normal or full"));
+  }
+  server::SqliteStoreOptions store_options;
+  store_options.fsync_every_commit = o.db_sync == "full";
+  auto store = server::OpenSqliteStore(db, store_options);
   if (!store.ok()) return Fail(store.status().WithContext("--db"));
 
   analyzer::Clock& clock = *analyzer::RealClock::Default();
@@ -262,6 +268,10 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--db", opts->db,
                   "SQLite database for runs, evaluations, webhook calls and on-call actions "
                   "(default: in memory, lost on exit)");
+  cmd->add_option("--db-sync", opts->db_sync,
+                  "normal: a commit survives the daemon being killed (kill -9); full: also a "
+                  "power loss (fsync per commit, slower)")
+      ->capture_default_str();
   cmd->add_option("--interval", opts->interval, "Evaluate every active run this often")
       ->capture_default_str();
   cmd->add_option("--step", opts->step, "Step width of the judged data (default: the analysis' step)");

@@ -545,7 +545,8 @@ class Opener {
       return InternalError(
           fmt::format("store {}: WAL mode refused (journal mode '{}')", path_, *mode));
     }
-    VERDICT_RETURN_IF_ERROR(Exec("PRAGMA synchronous = FULL"));
+    VERDICT_RETURN_IF_ERROR(Exec(options.fsync_every_commit ? "PRAGMA synchronous = FULL"
+                                                                 : "PRAGMA synchronous = NORMAL"));
     if (options.max_size_bytes > 0) {
       auto page = QueryInt("PRAGMA page_size");
       if (!page.ok()) return page.status();

@@ -7,7 +7,10 @@
 //   actions      every on-call action (rollback, hold, resume): who, why, when
 //
 // Durability contract: a call that returned OK is on disk (SQLite WAL with
-// synchronous=FULL), so a kill -9 right after it loses nothing; the HTTP layer
+// synchronous=NORMAL by default, FULL on request), so a kill -9 right after
+// it loses nothing (the commit is in the WAL file, which the OS keeps); with
+// NORMAL a power loss or kernel crash may drop the last commits (never corrupt
+// the file), with FULL every commit is fsynced first (slower). The HTTP layer
 // answers 2xx only after the store said OK. ":memory:" keeps nothing.
 //
 // Errors (values, never exceptions):
@@ -159,10 +162,13 @@ struct SqliteStoreOptions {
   // pages, at least one); a write beyond it fails with kResourceExhausted, as
   // on a full disk.
   int64_t max_size_bytes = 0;
+  // true: synchronous=FULL (every commit fsynced: survives power loss);
+  // false (default): synchronous=NORMAL (survives the process being killed).
+  bool fsync_every_commit = false;
 };
 
 // Opens (creating if needed) the SQLite database at `path`, in WAL mode with
-// synchronous=FULL, foreign keys on and a busy timeout, and creates or checks
+// synchronous=NORMAL or FULL (options.fsync_every_commit), foreign keys on and a busy timeout, and creates or checks
 // the schema (application_id "VRDT", user_version = schema version 1).
 // ":memory:" gives a private in-memory database. Errors, each naming `path`:
 //   kInvalidArgument  empty path, a directory, a path that cannot be opened
