@@ -53,6 +53,16 @@ struct ServeOptions {
 
 StatusOr<std::chrono::milliseconds> Duration(const std::string& flag, const std::string& value,
                                              bool allow_zero) {
+  // ParseDuration rejects zero; "0", "0s", "0ms", ... mean zero where allowed
+  // (--lookback's default is "0s").
+  if (allow_zero && !value.empty() && value[0] == '0') {
+    const size_t digits = value.find_first_not_of('0');
+    const std::string unit = digits == std::string::npos ? "" : value.substr(digits);
+    if (unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" ||
+        unit == "d" || unit == "w" || unit == "y") {
+      return std::chrono::milliseconds(0);
+    }
+  }
   auto d = rules::ParseDuration(value);
   if (!d.ok()) return InvalidArgumentError(flag + ": " + d.status().message());
   if (d->count() < 0 || (!allow_zero && d->count() == 0)) {
