@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -66,10 +67,11 @@ class DaemonTest : public ::testing::Test {
 
   // `verdict serve` against `prometheus_url` (default: the suite's Prometheus).
   std::unique_ptr<VerdictDaemon> StartDaemon(const std::vector<std::string>& extra = {},
-                                             std::string prometheus_url = "") {
+                                             std::string prometheus_url = "",
+                                             const std::string& interval = "1s") {
     std::vector<std::string> flags = {
         "--prometheus", prometheus_url.empty() ? prometheus_->url() : prometheus_url,
-        "--interval",   "1s",
+        "--interval",   interval,
         "--step",       "1s",
         "--answer-within", "3s"};
     flags.insert(flags.end(), extra.begin(), extra.end());
@@ -100,6 +102,25 @@ class DaemonTest : public ::testing::Test {
                              const std::string& phase = "Progressing") {
     return Json{{"name", name}, {"namespace", ns}, {"phase", phase}, {"checksum", checksum}}
         .dump();
+  }
+
+  // A token file for the on-call endpoints.
+  std::string TokenFile(const std::string& token = "s3cret-token") {
+    return dir_.WriteFile("token", token + "\n");
+  }
+  static std::map<std::string, std::string> Bearer(const std::string& token = "s3cret-token") {
+    return {{"Authorization", "Bearer " + token}};
+  }
+  // Polls until the run of ns/name has at least `n` evaluations.
+  static bool WaitEvaluations(const VerdictDaemon& daemon, const std::string& ns,
+                              const std::string& name, size_t n,
+                              std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {
+    return PollUntil(
+        [&] {
+          const Json h = ParseJson(daemon.Get("/api/v1/runs/" + ns + "/" + name + "/history").body);
+          return h.is_object() && h.contains("evaluations") && h["evaluations"].size() >= n;
+        },
+        timeout);
   }
 
   static inline IstioExporter* exporter_ = nullptr;
