@@ -25,9 +25,7 @@ namespace verdict::integration {
 
 using Json = nlohmann::json;
 
-inline Json ParseJson(const std::string& text) {
-  return Json::parse(text, nullptr, false);
-}
+inline Json ParseJson(const std::string& text) { return Json::parse(text, nullptr, false); }
 
 // Traffic presets for the exporter (high rates so a verdict comes quickly).
 inline Traffic Healthy(double rps = 400) {
@@ -70,13 +68,13 @@ class DaemonTest : public ::testing::Test {
                                              std::string prometheus_url = "",
                                              const std::string& interval = "1s") {
     std::vector<std::string> flags = {
-        "--prometheus", prometheus_url.empty() ? prometheus_->url() : prometheus_url,
-        "--interval",   interval,
-        "--step",       "1s",
+        "--prometheus",    prometheus_url.empty() ? prometheus_->url() : prometheus_url,
+        "--interval",      interval,
+        "--step",          "1s",
         "--answer-within", "3s"};
     flags.insert(flags.end(), extra.begin(), extra.end());
-    auto daemon = VerdictDaemon::Start(flags, dir_.path() + "/verdict-" +
-                                                  std::to_string(daemons_++) + ".log");
+    auto daemon = VerdictDaemon::Start(
+        flags, dir_.path() + "/verdict-" + std::to_string(daemons_++) + ".log");
     if (!daemon.ok()) {
       ADD_FAILURE() << daemon.status().ToString();
       return nullptr;
@@ -89,9 +87,10 @@ class DaemonTest : public ::testing::Test {
   static void AddCanary(const std::string& ns, const std::string& name, const Traffic& canary,
                         const Traffic& primary) {
     exporter_->SetCanary(ns, name, canary, primary);
-    const std::string query = "count_over_time(istio_requests_total{"
-                              "destination_workload_namespace=\"" +
-                              ns + "\",response_code=\"200\"}[1m]) >= 2";
+    const std::string query =
+        "count_over_time(istio_requests_total{"
+        "destination_workload_namespace=\"" +
+        ns + "\",response_code=\"200\"}[1m]) >= 2";
     ASSERT_TRUE(PollUntil([&] { return prometheus_->QuerySeries(query) == 2; },
                           std::chrono::milliseconds(30000)))
         << "prometheus never scraped " << ns << "/" << name;
@@ -100,8 +99,7 @@ class DaemonTest : public ::testing::Test {
   static std::string Payload(const std::string& ns, const std::string& name,
                              const std::string& checksum = "rev-1",
                              const std::string& phase = "Progressing") {
-    return Json{{"name", name}, {"namespace", ns}, {"phase", phase}, {"checksum", checksum}}
-        .dump();
+    return Json{{"name", name}, {"namespace", ns}, {"phase", phase}, {"checksum", checksum}}.dump();
   }
 
   // A token file for the on-call endpoints.
@@ -112,9 +110,9 @@ class DaemonTest : public ::testing::Test {
     return {{"Authorization", "Bearer " + token}};
   }
   // Polls until the run of ns/name has at least `n` evaluations.
-  static bool WaitEvaluations(const VerdictDaemon& daemon, const std::string& ns,
-                              const std::string& name, size_t n,
-                              std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {
+  static bool WaitEvaluations(
+      const VerdictDaemon& daemon, const std::string& ns, const std::string& name, size_t n,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {
     return PollUntil(
         [&] {
           const Json h = ParseJson(daemon.Get("/api/v1/runs/" + ns + "/" + name + "/history").body);

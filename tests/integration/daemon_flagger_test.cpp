@@ -33,11 +33,10 @@ TEST_F(DaemonFlagger, HealthyCanaryIsPromotedThroughTheFullSequence) {
   for (const TickLogEntry& e : result.log) {
     if (e.status == 200 && (passed.empty() || passed.back() != e.hook)) passed.push_back(e.hook);
   }
-  const std::vector<std::string> expected = {"confirm-rollout", "pre-rollout",
-                                             "confirm-traffic-increase", "rollout",
-                                             "confirm-traffic-increase", "rollout",
-                                             "confirm-traffic-increase", "rollout",
-                                             "confirm-promotion", "post-rollout"};
+  const std::vector<std::string> expected = {
+      "confirm-rollout",          "pre-rollout", "confirm-traffic-increase", "rollout",
+      "confirm-traffic-increase", "rollout",     "confirm-traffic-increase", "rollout",
+      "confirm-promotion",        "post-rollout"};
   EXPECT_EQ(passed, expected) << result.FormatLog();
   for (const TickLogEntry& e : result.Calls("rollback")) {
     EXPECT_EQ(e.status, 412) << "rollback at tick " << e.tick << ": " << e.reason;

@@ -47,8 +47,7 @@ TEST_F(DaemonOnCall, RollbackNeedsTheRightTokenAndAReasonThenTheRollbackHookAnsw
   EXPECT_EQ(rollback.status, 200) << rollback.body;
   const Json answer = ParseJson(rollback.body);
   EXPECT_EQ(answer["decision"], "rollback");
-  EXPECT_NE(answer["reason"].get<std::string>().find("customers report errors"),
-            std::string::npos);
+  EXPECT_NE(answer["reason"].get<std::string>().find("customers report errors"), std::string::npos);
   const Json run = ParseJson(daemon->Get("/api/v1/runs/oncall/api").body);
   EXPECT_EQ(run["state"], "failed");
   ASSERT_EQ(run["actions"].size(), 1u);

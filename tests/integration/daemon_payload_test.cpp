@@ -30,8 +30,7 @@ TEST_F(DaemonPayload, MalformedPayloadsAre400NamingTheFieldAndOversizedOnes413) 
   ExpectBadRequestNaming(*daemon, R"({"name":"Bad_Name","namespace":"x"})", "name");
   ExpectBadRequestNaming(*daemon, R"({"name":"api","namespace":"x","metadata":{"weight":5}})",
                          "metadata.weight");
-  ExpectBadRequestNaming(*daemon, R"({"name":"api","namespace":"x","metadata":"m"})",
-                         "metadata");
+  ExpectBadRequestNaming(*daemon, R"({"name":"api","namespace":"x","metadata":"m"})", "metadata");
 
   const HttpAnswer unknown = daemon->Post("/flagger/deploy-now", Payload("x", "api"));
   EXPECT_EQ(unknown.status, 404);
@@ -45,9 +44,9 @@ TEST_F(DaemonPayload, PromqlInMetadataIsOnlyAValueAndNeverPasses) {
   AddCanary("inject", "api", Healthy(), Healthy());
   auto daemon = StartDaemon();
   ASSERT_NE(daemon, nullptr);
-  const std::vector<std::string> hostile = {
-      "api\"} or vector(1) #", "api\"}) or vector(1) or (x{a=\"", "api\\\"} or on() vector(0)",
-      "\n}or vector(1)"};
+  const std::vector<std::string> hostile = {"api\"} or vector(1) #",
+                                            "api\"}) or vector(1) or (x{a=\"",
+                                            "api\\\"} or on() vector(0)", "\n}or vector(1)"};
   for (size_t i = 0; i < hostile.size(); ++i) {
     const Json payload = {{"name", "api"},
                           {"namespace", "inject"},

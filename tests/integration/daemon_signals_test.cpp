@@ -9,7 +9,8 @@ namespace {
 
 class DaemonSignals : public DaemonTest {};
 
-constexpr const char* kGoodConfig = "analyses:\n  seed:\n    preset: istio\ndefault: flagger-istio\n";
+constexpr const char* kGoodConfig =
+    "analyses:\n  seed:\n    preset: istio\ndefault: flagger-istio\n";
 
 TEST_F(DaemonSignals, SigtermDrainsAndExitsZero) {
   auto daemon = StartDaemon();

@@ -169,8 +169,7 @@ ReplayResult FlaggerReplay::Run() {
           phase_ = "Promoting";
         } else if (phase_ != "WaitingPromotion") {
           phase_ = "WaitingPromotion";
-          Event("Halt " + target + " advancement waiting for promotion approval", "Normal",
-                result);
+          Event("Halt " + target + " advancement waiting for promotion approval", "Normal", result);
         }
       }
     } else if (phase_ == "Promoting") {

@@ -92,8 +92,8 @@ void IstioExporter::SetLocked(const std::string& ns, const std::string& workload
   if (fresh) w.buckets.assign(traffic.latency_cdf.size(), 0);
 }
 
-void IstioExporter::SetCanary(const std::string& ns, const std::string& name,
-                              const Traffic& canary, const Traffic& primary) {
+void IstioExporter::SetCanary(const std::string& ns, const std::string& name, const Traffic& canary,
+                              const Traffic& primary) {
   std::lock_guard<std::mutex> lock(mu_);
   SetLocked(ns, name, canary);
   SetLocked(ns, name + "-primary", primary);
@@ -133,8 +133,8 @@ std::string IstioExporter::Render() const {
           << Bound(w.traffic.latency_cdf[i].first) << "\"} "
           << Num(std::min(std::floor(w.buckets[i]), total)) << "\n";
     }
-    dur << "istio_request_duration_milliseconds_bucket{" << labels << ",le=\"+Inf\"} "
-        << Num(total) << "\n";
+    dur << "istio_request_duration_milliseconds_bucket{" << labels << ",le=\"+Inf\"} " << Num(total)
+        << "\n";
     dur << "istio_request_duration_milliseconds_sum{" << labels << "} " << Num(w.sum_ms) << "\n";
     dur << "istio_request_duration_milliseconds_count{" << labels << "} " << Num(total) << "\n";
   }

@@ -42,8 +42,8 @@ struct Traffic {
   // bound's share must be 1 (+Inf is added). Default: fine buckets around a
   // p99 near 177 ms, so a quantile's interval is narrow.
   std::vector<std::pair<double, double>> latency_cdf = {
-      {25, 0.30},   {50, 0.60},   {100, 0.90},  {120, 0.93},  {140, 0.96},
-      {160, 0.978}, {170, 0.986}, {180, 0.992}, {190, 0.996}, {200, 0.998},
+      {25, 0.30},   {50, 0.60},    {100, 0.90},  {120, 0.93},  {140, 0.96},
+      {160, 0.978}, {170, 0.986},  {180, 0.992}, {190, 0.996}, {200, 0.998},
       {250, 0.999}, {500, 0.9995}, {1000, 1.0}};
 };
 

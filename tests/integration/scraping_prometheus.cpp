@@ -82,15 +82,16 @@ StatusOr<std::unique_ptr<ScrapingPrometheus>> ScrapingPrometheus::Start(
       server->process_ = std::move(*child);
       break;
     }
-    last = exited ? UnavailableError("prometheus exited with " + std::to_string(code) + ": " +
-                                     Tail(log))
-                  : DeadlineExceededError("prometheus not ready within 60 s: " + Tail(log));
+    last =
+        exited
+            ? UnavailableError("prometheus exited with " + std::to_string(code) + ": " + Tail(log))
+            : DeadlineExceededError("prometheus not ready within 60 s: " + Tail(log));
     (*child)->Stop();
   }
   if (!server->process_) return last;
   if (!PollUntil([&] { return server->QuerySeries(ready_query) > 0; }, milliseconds(60000))) {
-    return DeadlineExceededError("prometheus: no series for " + ready_query + " within 60 s: " +
-                                 Tail(log));
+    return DeadlineExceededError("prometheus: no series for " + ready_query +
+                                 " within 60 s: " + Tail(log));
   }
   return server;
 }

@@ -20,9 +20,9 @@ HttpAnswer HttpCall(int port, const std::string& method, const std::string& path
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
   const auto start = std::chrono::steady_clock::now();
-  httplib::Result res = method == "GET"    ? client.Get(path.c_str(), h)
-                        : method == "PUT"  ? client.Put(path.c_str(), h, body, "application/json")
-                                           : client.Post(path.c_str(), h, body, "application/json");
+  httplib::Result res = method == "GET"   ? client.Get(path.c_str(), h)
+                        : method == "PUT" ? client.Put(path.c_str(), h, body, "application/json")
+                                          : client.Post(path.c_str(), h, body, "application/json");
   HttpAnswer answer;
   answer.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
@@ -34,8 +34,8 @@ HttpAnswer HttpCall(int port, const std::string& method, const std::string& path
   return answer;
 }
 
-StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::Start(
-    const std::vector<std::string>& flags, const std::string& log_path) {
+StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::Start(const std::vector<std::string>& flags,
+                                                              const std::string& log_path) {
   std::vector<std::string> argv = {VERDICT_BINARY_PATH, "serve", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   auto child = ChildProcess::Spawn(argv, log_path);
@@ -59,8 +59,8 @@ StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::Start(
   if (!up || exited || daemon->port_ <= 0) {
     const std::string log = ReadFileOrEmpty(log_path);
     return UnavailableError("verdict serve did not start (exited=" + std::to_string(exited) +
-                            " code=" + std::to_string(code) + "): " +
-                            log.substr(log.size() > 2000 ? log.size() - 2000 : 0));
+                            " code=" + std::to_string(code) +
+                            "): " + log.substr(log.size() > 2000 ? log.size() - 2000 : 0));
   }
   return daemon;
 }
