@@ -1,5 +1,8 @@
 // End to end: `verdict serve` in front of a Prometheus that hangs.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
 
 #include "tests/integration/daemon_env.h"
 #include "tests/integration/fault_proxy.h"
@@ -41,6 +44,28 @@ TEST_F(DaemonFault, HangingPrometheusGetsAnsweredWithinTheBoundAndRolloutRefuses
   EXPECT_GT(proxy.Hanging() + static_cast<int>(proxy.FaultsServed()), 0);
   EXPECT_EQ(daemon->Get("/healthz").status, 200);
   daemon.reset();
+  proxy.Stop();
+}
+
+TEST_F(DaemonFault, SigtermWhileEvaluationsHangOnPrometheusStillExitsZero) {
+  FaultProxy proxy(prometheus_->port());
+  ASSERT_TRUE(proxy.Start().ok());
+  proxy.SetFault(FaultProxy::Fault::kHang);
+  auto daemon = StartDaemon({"--deadline", "2s"}, proxy.url());
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_EQ(daemon->Post("/flagger/confirm-rollout", Payload("hang", "api")).status, 200);
+  ASSERT_TRUE(PollUntil([&] { return proxy.Hanging() > 0; }, std::chrono::milliseconds(10000)));
+  HttpAnswer in_flight;
+  std::thread webhook(
+      [&] { in_flight = daemon->Post("/flagger/rollout", Payload("hang", "api")); });
+  daemon->Signal(SIGTERM);
+  int code = -1;
+  // Requests in flight (--answer-within 3s) and evaluations (--deadline 2s
+  // + 1 s) are waited for, nothing longer.
+  EXPECT_TRUE(daemon->WaitExit(std::chrono::milliseconds(15000), &code)) << daemon->Log();
+  webhook.join();
+  EXPECT_EQ(code, 0) << daemon->Log();
+  EXPECT_NE(in_flight.status / 100, 5) << in_flight.body;
   proxy.Stop();
 }
 
