@@ -124,6 +124,8 @@ class RunManager {
                             const std::string& who, const std::string& reason);
 
   // Dashboards.
+  // Every active run (newest first), then the `recent_runs` most recently
+  // ended ones.
   StatusOr<std::vector<RunSnapshot>> List();
   // The newest run of ns/name (active or ended). kNotFound if none.
   StatusOr<RunSnapshot> Get(const std::string& ns, const std::string& name);

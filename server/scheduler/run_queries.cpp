@@ -78,7 +78,10 @@ StatusOr<RunSnapshot> RunManager::Act(const std::string& ns, const std::string& 
 }
 
 StatusOr<std::vector<RunSnapshot>> RunManager::List() {
-  auto recent = store_.RecentRuns(options_.recent_runs);
+  // Every active run, then at most recent_runs ended ones: the store's limit
+  // counts both, so the active runs are added to it.
+  const int active = static_cast<int>(ActiveCount());
+  auto recent = store_.RecentRuns(active + std::max(options_.recent_runs, 0));
   if (!recent.ok()) return recent.status();
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<RunSnapshot> out;

@@ -293,6 +293,28 @@ TEST_F(RunManagerTest, ARestartResumesActiveRunsWithTheirLatchAndHold) {
   std::filesystem::remove_all(tmpl);
 }
 
+// Regression: List() passed recent_runs to the store as the limit of active
+// and ended runs together, so with 300 active runs the dashboards saw 100.
+TEST_F(RunManagerTest, ListShowsEveryActiveRunPlusTheRecentEndedOnes) {
+  options_.recent_runs = 2;
+  Open(":memory:");
+  for (int i = 0; i < 3; ++i) {
+    auto ended = manager_->Join({"prod", "old-" + std::to_string(i), "abc"}, {}, true, nullptr);
+    ASSERT_TRUE(ended.ok() && ended->has_value());
+    ASSERT_TRUE(manager_->End((**ended).record.id, RunState::kSucceeded, "done").ok());
+  }
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        manager_->Join({"prod", "svc-" + std::to_string(i), "abc"}, {}, true, nullptr).ok());
+  }
+  auto list = manager_->List();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 7u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ((*list)[i].record.state, RunState::kActive);
+  EXPECT_EQ((*list)[5].record.state, RunState::kSucceeded);
+  EXPECT_EQ((*list)[6].record.state, RunState::kSucceeded);
+}
+
 TEST_F(RunManagerTest, MetricsCountEvaluationsAndRuns) {
   Join("abc");
   Join("def");
