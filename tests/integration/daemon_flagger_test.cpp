@@ -51,9 +51,9 @@ TEST_F(DaemonFlagger, HealthyCanaryIsPromotedThroughTheFullSequence) {
   ASSERT_TRUE(run["result"].is_object());
   ASSERT_TRUE(run["result"].contains("metrics")) << run["result"].dump().substr(0, 500);
   EXPECT_EQ(run["result"]["metrics"].size(), 4u);
-  // Every call, events included (the detail shows the last 200).
+  // Every call, events included (the detail shows the last 50).
   EXPECT_EQ(run["webhooks"].size(),
-            std::min<size_t>(200, result.log.size() + static_cast<size_t>(result.events_sent)));
+            std::min<size_t>(50, result.log.size() + static_cast<size_t>(result.events_sent)));
   const HttpAnswer history = daemon->Get("/api/v1/runs/healthy/api/history");
   ASSERT_EQ(history.status, 200);
   const Json evaluations = ParseJson(history.body)["evaluations"];
