@@ -17,19 +17,6 @@ constexpr int kBisections = 50;
 
 std::string Num(double v) { return detail::NumberText(v); }
 
-Status CheckValue(const char* name, double v) {
-  if (!std::isfinite(v)) {
-    return InvalidArgumentError(std::string(name) + " is not finite (" + Num(v) + ")");
-  }
-  if (v < 0) return InvalidArgumentError(std::string(name) + " is negative (" + Num(v) + ")");
-  return Status::Ok();
-}
-
-bool AnyNan(const CountStep& s) {
-  return std::isnan(s.canary_events) || std::isnan(s.canary_exposure) ||
-         std::isnan(s.control_events) || std::isnan(s.control_exposure);
-}
-
 // theta(delta) = rho e^delta / (1 - rho + rho e^delta), stable for any delta.
 double Theta(double share, double delta) {
   if (delta == kInf) return 1;
@@ -128,23 +115,12 @@ double CountBettingProcess::EstimateKappa() const {
 }
 
 Status CountBettingProcess::Add(const CountStep& step, Look look) {
-  if (AnyNan(step)) {
+  if (CountStepHasNan(step)) {
     ++result_.steps;
     ++result_.skipped_steps;
     return Status::Ok();
   }
-  VERDICT_RETURN_IF_ERROR(CheckValue("canary_events", step.canary_events));
-  VERDICT_RETURN_IF_ERROR(CheckValue("canary_exposure", step.canary_exposure));
-  VERDICT_RETURN_IF_ERROR(CheckValue("control_events", step.control_events));
-  VERDICT_RETURN_IF_ERROR(CheckValue("control_exposure", step.control_exposure));
-  if (step.canary_exposure == 0 && step.canary_events > 0) {
-    return InvalidArgumentError("canary_events is " + Num(step.canary_events) +
-                                " but canary_exposure is 0");
-  }
-  if (step.control_exposure == 0 && step.control_events > 0) {
-    return InvalidArgumentError("control_events is " + Num(step.control_events) +
-                                " but control_exposure is 0");
-  }
+  VERDICT_RETURN_IF_ERROR(ValidateCountStep(step));
   const double exposure = step.canary_exposure + step.control_exposure;
   const double share = step.canary_exposure / exposure;
   const bool traffic = step.canary_exposure > 0 && step.control_exposure > 0;

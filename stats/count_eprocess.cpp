@@ -24,12 +24,28 @@ Status CheckValue(const char* name, double v) {
   return Status::Ok();
 }
 
-bool AnyNan(const CountStep& s) {
+}  // namespace
+
+bool CountStepHasNan(const CountStep& s) {
   return std::isnan(s.canary_events) || std::isnan(s.canary_exposure) ||
          std::isnan(s.control_events) || std::isnan(s.control_exposure);
 }
 
-}  // namespace
+Status ValidateCountStep(const CountStep& step) {
+  VERDICT_RETURN_IF_ERROR(CheckValue("canary_events", step.canary_events));
+  VERDICT_RETURN_IF_ERROR(CheckValue("canary_exposure", step.canary_exposure));
+  VERDICT_RETURN_IF_ERROR(CheckValue("control_events", step.control_events));
+  VERDICT_RETURN_IF_ERROR(CheckValue("control_exposure", step.control_exposure));
+  if (step.canary_exposure == 0 && step.canary_events > 0) {
+    return InvalidArgumentError("canary_events is " + Num(step.canary_events) +
+                                " but canary_exposure is 0");
+  }
+  if (step.control_exposure == 0 && step.control_events > 0) {
+    return InvalidArgumentError("control_events is " + Num(step.control_events) +
+                                " but control_exposure is 0");
+  }
+  return Status::Ok();
+}
 
 Status ValidateCountTestOptions(const CountTestOptions& o) {
   if (!(o.alpha > 0 && o.alpha < 1)) {
@@ -80,23 +96,12 @@ CountEProcess::CountEProcess(const CountTestOptions& options)
 }
 
 Status CountEProcess::Add(const CountStep& step, Look look) {
-  if (AnyNan(step)) {
+  if (CountStepHasNan(step)) {
     ++result_.steps;
     ++result_.skipped_steps;
     return Status::Ok();
   }
-  VERDICT_RETURN_IF_ERROR(CheckValue("canary_events", step.canary_events));
-  VERDICT_RETURN_IF_ERROR(CheckValue("canary_exposure", step.canary_exposure));
-  VERDICT_RETURN_IF_ERROR(CheckValue("control_events", step.control_events));
-  VERDICT_RETURN_IF_ERROR(CheckValue("control_exposure", step.control_exposure));
-  if (step.canary_exposure == 0 && step.canary_events > 0) {
-    return InvalidArgumentError("canary_events is " + Num(step.canary_events) +
-                                " but canary_exposure is 0");
-  }
-  if (step.control_exposure == 0 && step.control_events > 0) {
-    return InvalidArgumentError("control_events is " + Num(step.control_events) +
-                                " but control_exposure is 0");
-  }
+  VERDICT_RETURN_IF_ERROR(ValidateCountStep(step));
   const bool traffic = step.canary_exposure > 0 && step.control_exposure > 0;
   const double total = step.canary_exposure + step.control_exposure;
   const double share = step.canary_exposure / total;

@@ -81,6 +81,14 @@ struct CountStep {
   double control_exposure = 0;
 };
 
+// True when any field is NaN: a step without data, skipped by the count tests.
+bool CountStepHasNan(const CountStep& step);
+// Checks a step without NaN for the count tests: every field finite and >= 0,
+// and no events on a side without exposure. kInvalidArgument naming the field
+// ("canary_events is negative (-1)", "control_events is 3 but
+// control_exposure is 0").
+Status ValidateCountStep(const CountStep& step);
+
 struct CountTestOptions {
   Alternative alternative = Alternative::kTwoSided;  // greater = canary rate higher
   double margin = 0;           // relative margin m >= 0 (see the null sets above)
