@@ -116,7 +116,10 @@ stop_server() {
   PIDS=("${kept[@]}")
 }
 
-SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "$WORK/verdict.db" --prometheus "$PROM_URL" --interval 300s)
+# The first rows pin the settings the bare server is compared at: 32 worker
+# threads and an fsync per recorded webhook (--db-sync full).
+SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "$WORK/verdict.db" --prometheus "$PROM_URL" --interval 300s
+  --http-threads 32 --db-sync full)
 start_server serve "$VERDICT" "${SERVE_ARGS[@]}"
 SERVE_PID=$STARTED_PID
 SERVE=$STARTED_URL
@@ -167,8 +170,9 @@ log "for information: both servers with 64 worker threads"
 start_server bare64 "$BARE" 0 64
 bench_wrk bare_64 "$STARTED_URL/"
 stop_server "$STARTED_PID"
+# verdict serve's defaults: --http-threads 64 --db-sync normal.
 start_server serve64 "$VERDICT" serve --listen 127.0.0.1:0 --db "$WORK/verdict64.db" \
-  --prometheus "$PROM_URL" --interval 300s --http-threads 64
+  --prometheus "$PROM_URL" --interval 300s
 first_webhook "$STARTED_URL"
 bench_wrk get_64 "$STARTED_URL/api/v1/runs/bench/api"
 bench_wrk post_64 "$STARTED_URL/flagger/rollout" bench/post_rollout.lua
@@ -177,7 +181,7 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   SHM=$(mktemp -d /dev/shm/verdict-bench-daemon.XXXXXX)
   log "for information: the rollout webhook with --db on tmpfs ($SHM)"
   start_server serveshm "$VERDICT" serve --listen 127.0.0.1:0 --db "$SHM/verdict.db" \
-    --prometheus "$PROM_URL" --interval 300s
+    --prometheus "$PROM_URL" --interval 300s --http-threads 32 --db-sync full
   first_webhook "$STARTED_URL"
   bench_wrk post_tmpfs "$STARTED_URL/flagger/rollout" bench/post_rollout.lua
   stop_server "$STARTED_PID"
@@ -264,8 +268,9 @@ row("bare server again, after the verdict runs", bare2)
 p("")
 p("For information (same run), where the time goes: httplib serves a kept-alive connection on one")
 p("worker thread until the connection closes, so with more connections than the 32 workers the")
-p("rest wait in its queue (the bare server's p99 above); with 64 workers, one per connection:\n")
-p(f"| target, 64 worker threads (`--http-threads 64`) | requests/s | ratio to bare (64 threads) | p50 | p99 | errors | load at start |")
+p("rest wait in its queue (the bare server's p99 above); with 64 workers, one per connection, and")
+p("verdict serve's defaults (`--http-threads 64 --db-sync normal`: a commit survives kill -9, no fsync per record):\n")
+p(f"| target, 64 worker threads (verdict serve's defaults) | requests/s | ratio to bare (64 threads) | p50 | p99 | errors | load at start |")
 p("|---|---|---|---|---|---|---|")
 bare64 = wrk("bare_64")
 row("bare server, 64 threads", bare64, bare64)
@@ -275,7 +280,7 @@ if os.path.exists(os.path.join(out, "wrk_post_tmpfs.txt")):
     tmpfs = wrk("post_tmpfs")
     p("")
     p("Every webhook is recorded, and an acknowledged record is on disk first (SQLite WAL,")
-    p("`synchronous = FULL`: one fdatasync per webhook, serialised by the store's one connection).")
+    p("`--db-sync full` in the first rows: one fdatasync per webhook, serialised by the store's one connection).")
     p(f"With `--db` on tmpfs (fsync returns at once), 32 threads: `POST /flagger/rollout` "
       f"{tmpfs['rps']:.0f} requests/s ({tmpfs['rps'] / bare['rps']:.2f} of the bare server above, "
       f"{tmpfs['rps'] / post['rps']:.1f}x the on-disk figure), p50 {tmpfs['p50']:.2f} ms, p99 {tmpfs['p99']:.2f} ms "
