@@ -161,6 +161,9 @@ int Run(const ServeOptions& o) {
   if (!listen.ok()) return Fail(listen.status());
   auto config = LoadConfig(o.config);
   if (!config.ok()) return Fail(config.status());
+  analyzer::Clock& clock = *analyzer::RealClock::Default();
+  auto prometheus = app::MakePrometheusSource(o.prometheus, clock);
+  if (!prometheus.ok()) return Fail(prometheus.status());
 
   server::BearerAuth auth;
   if (!o.token_file.empty()) {
@@ -182,9 +185,6 @@ int Run(const ServeOptions& o) {
   auto store = server::OpenSqliteStore(db, store_options);
   if (!store.ok()) return Fail(store.status().WithContext("--db"));
 
-  analyzer::Clock& clock = *analyzer::RealClock::Default();
-  auto prometheus = app::MakePrometheusSource(o.prometheus, clock);
-  if (!prometheus.ok()) return Fail(prometheus.status());
   server::MetricsRegistry metrics;
   server::InstrumentedSource source(**prometheus, clock, metrics);
   server::JudgeEvaluator evaluator(source, step);
