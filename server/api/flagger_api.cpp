@@ -99,8 +99,7 @@ class FlaggerHandler {
   }
 
   void Record(const WebhookRecord& call) const {
-    WebhookRecord rec = call;
-    Status st = runs_.RecordWebhook(rec);
+    Status st = runs_.RecordWebhook(call);
     if (!st.ok()) spdlog::error("webhook not recorded hook={} error=\"{}\"", call.hook, st.ToString());
   }
 

@@ -310,10 +310,7 @@ StatusOr<std::optional<RunSnapshot>> RunManager::Join(
     started->in_flight_since_ms = NowMs();
     ++in_flight_;
     if (metrics_) {
-      metrics_->Set("verdict_active_runs", {}, 0);  // recounted below
-      size_t n = 0;
-      for (const auto& [id, r] : runs_) n += r->record.state == RunState::kActive;
-      metrics_->Set("verdict_active_runs", {}, static_cast<double>(n));
+      metrics_->Set("verdict_active_runs", {}, static_cast<double>(ActiveCountLocked()));
     }
   }
   executor_.Submit([this, started] { EvaluateNow(started); });
@@ -493,6 +490,10 @@ analyzer::Clock::TimePoint RunManager::NextDue() const {
 
 size_t RunManager::ActiveCount() const {
   std::lock_guard<std::mutex> lock(mu_);
+  return ActiveCountLocked();
+}
+
+size_t RunManager::ActiveCountLocked() const {
   size_t n = 0;
   for (const auto& [id, run] : runs_) n += run->record.state == RunState::kActive;
   return n;

@@ -155,6 +155,7 @@ class RunManager {
   using RunPtr = std::shared_ptr<Run>;
 
   int64_t NowMs() const;
+  size_t ActiveCountLocked() const;
   RunSnapshot SnapshotLocked(const Run& run) const;
   RunPtr StartLocked(const CanaryRef& canary, std::shared_ptr<const app::AnalysisEntry> analysis,
                      rules::Variables variables, const std::string& analysis_error,
