@@ -34,6 +34,17 @@ ensure_packages() {
   log "installed: ${missing[*]}"
 }
 
+# ensure_kubectl : the deploy/ tests run `kubectl kustomize`. Any kubectl will
+# do; only when none is on PATH, Debian's kubernetes-client (kubectl 1.20, whose
+# built-in kustomize v2.0.3 deploy/kustomization.yaml stays compatible with).
+ensure_kubectl() {
+  if command -v kubectl >/dev/null 2>&1; then
+    log "kubectl found: $(command -v kubectl)"
+    return 0
+  fi
+  ensure_packages kubernetes-client
+}
+
 # build_verdict [BUILD_DIR] : configures (once) and builds everything.
 build_verdict() {
   local dir="${1:-build}"

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/common.sh
 
 ensure_packages "${VERDICT_BUILD_PACKAGES[@]}"
+ensure_kubectl
 build_verdict build
 log "running the test suite"
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"

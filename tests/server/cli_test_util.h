@@ -48,11 +48,12 @@ inline std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-// Runs `verdict <args>` with stdin from `stdin_path`.
-inline CliRun RunVerdict(const std::vector<std::string>& args,
+// Runs `program <args>` (a path, or a name looked up in PATH) with stdin from
+// `stdin_path`; exit code -1 when it did not exit normally.
+inline CliRun RunProgram(const std::string& program, const std::vector<std::string>& args,
                          const std::string& stdin_path = "/dev/null") {
   const std::string out = TempPath("stdout"), err = TempPath("stderr");
-  std::string cmd = Quote(VERDICT_BINARY_PATH);
+  std::string cmd = Quote(program);
   for (const auto& a : args) cmd += " " + Quote(a);
   cmd += " >" + Quote(out) + " 2>" + Quote(err) + " <" + Quote(stdin_path);
   const int status = std::system(cmd.c_str());
@@ -63,6 +64,12 @@ inline CliRun RunVerdict(const std::vector<std::string>& args,
   std::remove(out.c_str());
   std::remove(err.c_str());
   return r;
+}
+
+// Runs `verdict <args>` with stdin from `stdin_path`.
+inline CliRun RunVerdict(const std::vector<std::string>& args,
+                         const std::string& stdin_path = "/dev/null") {
+  return RunProgram(VERDICT_BINARY_PATH, args, stdin_path);
 }
 
 // A temporary directory for one test, removed with everything in it.
