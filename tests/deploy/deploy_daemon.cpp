@@ -37,6 +37,17 @@ std::string Payload(const YAML::Node& metadata, bool event) {
   return body.dump();
 }
 
+// Writes every key of the ConfigMap into `dir`, as its volume mounts them;
+// returns the path of serve.yaml.
+std::string WriteConfigMap(const Resource& config, integration::TempDir& dir) {
+  std::string serve;
+  for (const auto& kv : config.node["data"]) {
+    const std::string path = dir.WriteFile(kv.first.as<std::string>(), kv.second.as<std::string>());
+    if (kv.first.as<std::string>() == "serve.yaml") serve = path;
+  }
+  return serve;
+}
+
 }  // namespace
 
 Exposition ParseExposition(const std::string& text) {
@@ -100,8 +111,7 @@ void DeployedDaemon::Run() {
   const std::string token = secret->node["stringData"]["token"].as<std::string>("");
   const std::map<std::string, std::string> local = {
       {"--prometheus", prometheus_->url()},
-      {"--config",
-       dir_->WriteFile("serve.yaml", config->node["data"]["serve.yaml"].as<std::string>(""))},
+      {"--config", WriteConfigMap(*config, *dir_)},
       {"--db", dir_->path() + "/verdict.db"},
       {"--token-file", dir_->WriteFile("token", token)},
   };

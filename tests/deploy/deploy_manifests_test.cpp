@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "server/api/flagger_decision.h"
 #include "server/app/serve_config.h"
@@ -121,20 +122,23 @@ TEST_F(DeployManifestsTest, ServeConfigLoadsWithTheDaemonsLoaderAndJudgesTheSeed
   ASSERT_TRUE(cm.node);
   const std::string dir = ::testing::TempDir() + "verdict_deploy_serve_config";
   std::filesystem::create_directories(dir);
-  const std::string path = dir + "/serve.yaml";
-  std::ofstream(path) << cm.node["data"]["serve.yaml"].as<std::string>();
-  auto config = app::LoadServeConfig(path);
+  // Every key of the ConfigMap is a file of the mounted directory.
+  for (const auto& kv : cm.node["data"]) {
+    std::ofstream(dir + "/" + kv.first.as<std::string>()) << kv.second.as<std::string>();
+  }
+  auto config = app::LoadServeConfig(dir + "/serve.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
 
   auto seed = config->Select("prod", "api", "");
   ASSERT_TRUE(seed.ok()) << seed.status().ToString();
-  // The seed's analysis: success rate, p99 latency, share above 500 ms.
+  // prod/api's analysis: success rate, p99 latency, share above 500 ms, checkouts.
   std::set<std::string> metrics;
   for (const auto& metric : (*seed)->config.metrics) metrics.insert(metric.name);
-  for (const char* want : {"request-success-rate", "latency-p99", "latency-above-500ms"}) {
+  for (const char* want :
+       {"request-success-rate", "latency-p99", "latency-above-500ms", "checkout-failures"}) {
     EXPECT_EQ(metrics.count(want), 1u) << want;
   }
-  // Its variables resolve for the seed's canary (v1 against v2 of api).
+  // Its variables resolve for the seed's canary (api against api-primary).
   std::vector<std::string> ignored;
   auto vars = app::RunVariables(**seed, "prod", "api", {}, &ignored);
   ASSERT_TRUE(vars.ok()) << vars.status().ToString();
@@ -156,6 +160,17 @@ TEST_F(DeployManifestsTest, ServeConfigLoadsWithTheDaemonsLoaderAndJudgesTheSeed
     ASSERT_TRUE(run_vars.ok()) << run_vars.status().ToString();
     EXPECT_TRUE(ignored.empty()) << hook["type"] << ": " << ::testing::PrintToString(ignored);
   }
+}
+
+// The live demo (scripts/demo.sh) judges with the same analysis as the cluster.
+TEST_F(DeployManifestsTest, ConfigMapAnalysisIsTheDemosAnalysis) {
+  const Resource& cm = Must("ConfigMap", "verdict-config");
+  ASSERT_TRUE(cm.node);
+  std::ifstream in(std::string(VERDICT_SOURCE_DIR) + "/examples/demo/api-analysis.yaml");
+  std::stringstream demo;
+  demo << in.rdbuf();
+  ASSERT_FALSE(demo.str().empty());
+  EXPECT_EQ(cm.node["data"]["api-analysis.yaml"].as<std::string>(""), demo.str());
 }
 
 TEST_F(DeployManifestsTest, DeploymentMountsWhatItsFlagsName) {
