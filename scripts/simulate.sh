@@ -208,7 +208,7 @@ section="$OUT/section.md"
 $MARKER
 
 Does Verdict keep its promise on realistic rollouts, and what does it cost? \`verdict simulate\`
-(\`analyzer/simulation*.h\`, \`server/cli/simulate.cpp\`) simulates canary rollouts, applies Verdict's
+(\`analyzer/study/simulation*.h\`, \`server/cli/simulate.cpp\`) simulates canary rollouts, applies Verdict's
 tests and the peers' ways of judging at every look, and counts how often each fails a healthy
 canary and how fast each catches a regression. These tables were produced by
 \`scripts/simulate.sh\`, which ran

@@ -19,6 +19,7 @@
 #include "server/app/prometheus.h"
 #include "server/app/serve_config.h"
 #include "server/cli/command.h"
+#include "server/cli/daemon_util.h"
 #include "server/cli/prometheus_flags.h"
 #include "server/http/auth.h"
 #include "server/http/http_server.h"
@@ -72,26 +73,6 @@ StatusOr<std::chrono::milliseconds> Duration(const std::string& flag, const std:
   return *d;
 }
 
-StatusOr<std::pair<std::string, int>> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return InvalidArgumentError("--listen: \"" + listen + "\": expected HOST:PORT, e.g. 127.0.0.1:8080");
-  }
-  const std::string port_text = listen.substr(colon + 1);
-  int port = -1;
-  try {
-    size_t used = 0;
-    port = std::stoi(port_text, &used);
-    if (used != port_text.size()) port = -1;
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) {
-    return InvalidArgumentError("--listen: port \"" + port_text + "\" is not in 0-65535");
-  }
-  return std::make_pair(listen.substr(0, colon), port);
-}
-
 StatusOr<std::shared_ptr<const app::ServeConfig>> LoadConfig(const std::string& path) {
   auto config = path.empty() ? app::DefaultServeConfig() : app::LoadServeConfig(path);
   if (!config.ok()) return config.status();
@@ -114,13 +95,8 @@ int Fail(const Status& status) {
 }
 
 int Run(const ServeOptions& o) {
-  // Signals are taken by sigtimedwait below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken by signals.Wait below; block them before any thread starts.
+  const SignalWaiter signals({SIGTERM, SIGINT, SIGHUP});
 
   if (Status st = app::ConfigureStderrLogging(o.log_level); !st.ok()) return Fail(st);
   server::ManagerOptions options;
@@ -209,21 +185,19 @@ int Run(const ServeOptions& o) {
     pool.Shutdown();
     return kExitUsage;
   }
-  spdlog::info("listening on http://{}:{} prometheus={} db={} config={} interval={}s", listen->first,
-               http.port(), o.prometheus.url, db, o.config.empty() ? "(presets)" : o.config,
-               options.interval.count());
+  spdlog::info("listening on http://{}:{} prometheus={} db={} config={} interval={}s",
+               listen->first, http.port(), o.prometheus.url, db,
+               o.config.empty() ? "(presets)" : o.config, options.interval.count());
   // The line tests and scripts wait for (stdout, flushed).
   std::cout << "verdict serve: listening on http://" << listen->first << ":" << http.port()
             << std::endl;
 
   for (;;) {
     runs.RunDue();
-    const auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     runs.NextDue() - clock.Now()),
-                                 std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-    timespec ts{static_cast<time_t>(wait.count() / 1000),
-                static_cast<long>((wait.count() % 1000) * 1000000)};
-    const int sig = sigtimedwait(&signals, nullptr, &ts);
+    const auto wait = std::clamp(
+        std::chrono::duration_cast<std::chrono::milliseconds>(runs.NextDue() - clock.Now()),
+        std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    const int sig = signals.Wait(wait);
     if (sig == SIGHUP) {
       if (o.config.empty()) {
         spdlog::info("SIGHUP: no --config to reload");
@@ -274,7 +248,8 @@ void AddServeCommand(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--interval", opts->interval, "Evaluate every active run this often")
       ->capture_default_str();
-  cmd->add_option("--step", opts->step, "Step width of the judged data (default: the analysis' step)");
+  cmd->add_option("--step", opts->step,
+                  "Step width of the judged data (default: the analysis' step)");
   cmd->add_option("--lookback", opts->lookback,
                   "A run's window starts this long before its first webhook")
       ->capture_default_str();
@@ -290,8 +265,7 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--token-file", opts->token_file,
                   "File holding the on-call bearer token; without it rollback/hold/resume are "
                   "disabled (403)");
-  cmd->add_option("--evaluators", opts->evaluators,
-                  "Evaluations run at once, across all runs")
+  cmd->add_option("--evaluators", opts->evaluators, "Evaluations run at once, across all runs")
       ->capture_default_str();
   cmd->add_option("--http-threads", opts->http_threads, "Requests served at once")
       ->capture_default_str();

@@ -1,6 +1,6 @@
 // `verdict simulate`: the seeded simulation study comparing Verdict's
 // anytime-valid tests with fixed-horizon tests and Kayenta-style Mann-Whitney
-// repeated at every look (analyzer/simulation_runner.h), plus the peeking
+// repeated at every look (analyzer/study/simulation_runner.h), plus the peeking
 // sanity check against the published table.
 #include <fmt/format.h>
 
@@ -13,8 +13,8 @@
 #include <tuple>
 #include <vector>
 
-#include "analyzer/simulation_report.h"
-#include "analyzer/simulation_runner.h"
+#include "analyzer/study/simulation_report.h"
+#include "analyzer/study/simulation_runner.h"
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
 #include "stats/quantile_test.h"
@@ -22,7 +22,7 @@
 namespace verdict::cli {
 namespace {
 
-namespace sim = analyzer::sim;
+namespace sim = study;
 
 constexpr const char* kCommand = "simulate";
 

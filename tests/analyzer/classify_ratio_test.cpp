@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "analyzer/judge_bounds.h"
-#include "analyzer/simulation.h"
+#include "analyzer/study/simulation.h"
 #include "judge_test_util.h"
 #include "stats/proportions.h"
 
 namespace verdict::analyzer {
 namespace {
+
+namespace sim = ::verdict::study;
 
 using test::RatioStep;
 using test::RepeatRatio;

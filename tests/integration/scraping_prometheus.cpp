@@ -45,6 +45,25 @@ long ScrapingPrometheus::QuerySeries(const std::string& promql) const {
   return static_cast<long>(body["data"]["result"].size());
 }
 
+std::optional<double> ScrapingPrometheus::QueryValue(const std::string& promql) const {
+  httplib::Client client("127.0.0.1", port_);
+  client.set_connection_timeout(1, 0);
+  client.set_read_timeout(5, 0);
+  auto res = client.Post("/api/v1/query", httplib::Params{{"query", promql}});
+  if (!res || res->status != 200) return std::nullopt;
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  if (body.is_discarded() || !body.contains("data")) return std::nullopt;
+  const auto& result = body["data"]["result"];
+  if (!result.is_array() || result.empty() || !result[0].contains("value")) return std::nullopt;
+  const auto& value = result[0]["value"];
+  if (!value.is_array() || value.size() != 2 || !value[1].is_string()) return std::nullopt;
+  try {
+    return std::stod(value[1].get<std::string>());
+  } catch (const std::exception&) {
+    return std::nullopt;  // "NaN" parses; garbage does not
+  }
+}
+
 StatusOr<std::unique_ptr<ScrapingPrometheus>> ScrapingPrometheus::Start(
     const std::vector<std::string>& targets, const std::string& ready_query) {
   const std::string binary = PrometheusBinary();

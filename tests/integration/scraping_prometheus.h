@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ class ScrapingPrometheus {
   int port() const { return port_; }
   // How many series an instant query returns now (-1: no answer).
   long QuerySeries(const std::string& promql) const;
+  // The value of the first series of an instant query (nullopt: no answer,
+  // no series, or not a number).
+  std::optional<double> QueryValue(const std::string& promql) const;
 
  private:
   ScrapingPrometheus() = default;

@@ -4,12 +4,6 @@
 #include <signal.h>
 
 namespace verdict::integration {
-namespace {
-
-constexpr const char* kListening = "verdict serve: listening on http://127.0.0.1:";
-
-}  // namespace
-
 HttpAnswer HttpCall(int port, const std::string& method, const std::string& path,
                     const std::string& body, const std::map<std::string, std::string>& headers,
                     int timeout_s) {
@@ -36,7 +30,14 @@ HttpAnswer HttpCall(int port, const std::string& method, const std::string& path
 
 StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::Start(const std::vector<std::string>& flags,
                                                               const std::string& log_path) {
-  std::vector<std::string> argv = {VERDICT_BINARY_PATH, "serve", "--listen", "127.0.0.1:0"};
+  return StartCommand("serve", flags, log_path);
+}
+
+StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::StartCommand(
+    const std::string& command, const std::vector<std::string>& flags,
+    const std::string& log_path) {
+  const std::string kListening = "verdict " + command + ": listening on http://127.0.0.1:";
+  std::vector<std::string> argv = {VERDICT_BINARY_PATH, command, "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   auto child = ChildProcess::Spawn(argv, log_path);
   if (!child.ok()) return child.status();
@@ -49,7 +50,7 @@ StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::Start(const std::vector<
         const std::string log = ReadFileOrEmpty(log_path);
         const size_t at = log.find(kListening);
         if (at != std::string::npos && log.find('\n', at) != std::string::npos) {
-          daemon->port_ = std::atoi(log.c_str() + at + std::string(kListening).size());
+          daemon->port_ = std::atoi(log.c_str() + at + kListening.size());
           return true;
         }
         exited = daemon->process_->Exited(&code);
@@ -58,8 +59,8 @@ StatusOr<std::unique_ptr<VerdictDaemon>> VerdictDaemon::Start(const std::vector<
       std::chrono::milliseconds(30000));
   if (!up || exited || daemon->port_ <= 0) {
     const std::string log = ReadFileOrEmpty(log_path);
-    return UnavailableError("verdict serve did not start (exited=" + std::to_string(exited) +
-                            " code=" + std::to_string(code) +
+    return UnavailableError("verdict " + command + " did not start (exited=" +
+                            std::to_string(exited) + " code=" + std::to_string(code) +
                             "): " + log.substr(log.size() > 2000 ? log.size() - 2000 : 0));
   }
   return daemon;

@@ -37,6 +37,11 @@ class VerdictDaemon {
   // `flags` after "serve --listen 127.0.0.1:0"; `log_path` receives its output.
   static StatusOr<std::unique_ptr<VerdictDaemon>> Start(const std::vector<std::string>& flags,
                                                         const std::string& log_path);
+  // Another long-running command that prints "verdict <command>: listening on
+  // http://127.0.0.1:PORT" (e.g. "traffic"), started the same way.
+  static StatusOr<std::unique_ptr<VerdictDaemon>> StartCommand(
+      const std::string& command, const std::vector<std::string>& flags,
+      const std::string& log_path);
   ~VerdictDaemon();
   VerdictDaemon(const VerdictDaemon&) = delete;
   VerdictDaemon& operator=(const VerdictDaemon&) = delete;
@@ -56,6 +61,9 @@ class VerdictDaemon {
     return HttpCall(port_, "POST", path, body, headers);
   }
   HttpAnswer Get(const std::string& path) const { return HttpCall(port_, "GET", path); }
+  HttpAnswer Put(const std::string& path, const std::string& body) const {
+    return HttpCall(port_, "PUT", path, body);
+  }
 
  private:
   VerdictDaemon() = default;

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/promtool.h"
+
 namespace verdict::server {
 namespace {
 
@@ -171,29 +173,8 @@ TEST(MetricsRegistry, ConcurrentUpdatesAreAllCounted) {
 // The oracle: Prometheus' own linter and parser (promtool, installed by
 // scripts/test.sh) must accept the exposition. Exit code 0 means it parsed
 // and no lint problem was found.
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-ToolRun PromtoolCheckMetrics(const std::string& text) {
-  const std::string path =
-      ::testing::TempDir() + "verdict_registry_" + std::to_string(::getpid()) + "_promtool.txt";
-  {
-    std::ofstream out(path);
-    out << text;
-  }
-  ToolRun run;
-  const std::string command = "promtool check metrics < '" + path + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) run.output += buf;
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::remove(path.c_str());
-  return run;
-}
+using test::PromtoolCheckMetrics;
+using test::ToolRun;
 
 TEST(MetricsRegistry, PromtoolAcceptsTheExposition) {
   MetricsRegistry registry;

@@ -3,7 +3,7 @@
 // of ever rejecting with a Wilson 95% interval; median look of detection).
 //
 // Reproducibility: run `r` of scenario `s` with K looks is simulated from
-// SimRng(RunSeed(seed, s, K, r)) (analyzer/simulation_random.h), so its
+// SimRng(RunSeed(seed, s, K, r)) (analyzer/traffic/random.h), so its
 // outcome depends only on (seed, scenario, K, r) and the configuration: not
 // on the other scenarios, the thread that ran it, or the order of runs.
 //
@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/simulation.h"
-#include "analyzer/simulation_methods.h"
+#include "analyzer/study/simulation.h"
+#include "analyzer/study/simulation_methods.h"
 #include "stats/status.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
 struct Scenario {
   const char* name;         // "h0", "errors-2x", "p99+50%", ...
@@ -78,4 +78,4 @@ struct MethodSummary {
 std::vector<MethodSummary> Summarize(const std::vector<RunOutcome>& outcomes,
                                      const std::vector<MetricFamily>& families);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

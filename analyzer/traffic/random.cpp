@@ -1,8 +1,8 @@
-#include "analyzer/simulation_random.h"
+#include "analyzer/traffic/random.h"
 
 #include <cmath>
 
-namespace verdict::analyzer::sim {
+namespace verdict::traffic {
 
 double SimRng::Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
@@ -104,4 +104,4 @@ uint64_t RunSeed(uint64_t study_seed, uint64_t stream, uint64_t looks, uint64_t 
   return MixBits(h ^ run);
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::traffic

@@ -20,10 +20,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "analyzer/simulation_study.h"
+#include "analyzer/study/simulation_study.h"
 #include "stats/status.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
 // Seed streams of the two checks (distinct from the scenarios' 0..5).
 inline constexpr uint64_t kPeekingStream = 1000;
@@ -57,4 +57,4 @@ StatusOr<std::vector<CheckRow>> RunPeekingCheck(const std::vector<int>& looks, i
 StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double>& phis, int points,
                                                         int64_t runs, double alpha, uint64_t seed);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

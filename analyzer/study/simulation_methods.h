@@ -1,5 +1,5 @@
 // The methods the simulation study compares, each applied look by look to a
-// simulated rollout (analyzer/simulation.h) as a rollout gate would: the first
+// simulated rollout (analyzer/study/simulation.h) as a rollout gate would: the first
 // look at which a method says "the canary is worse" fails the canary.
 //
 // Every method tests one direction, "the canary is worse" (greater), at the
@@ -58,10 +58,10 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/simulation.h"
+#include "analyzer/study/simulation.h"
 #include "stats/status.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
 enum class Method : int {
   kCountEProcess = 0,
@@ -149,4 +149,4 @@ std::optional<std::size_t> TailBoundNearQuantile(double q, const std::vector<dou
 double HistogramQuantile(double q, const std::vector<double>& bounds,
                          const std::vector<double>& cumulative);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

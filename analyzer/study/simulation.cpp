@@ -1,4 +1,4 @@
-#include "analyzer/simulation.h"
+#include "analyzer/study/simulation.h"
 
 #include <fmt/format.h>
 
@@ -7,15 +7,12 @@
 #include <limits>
 #include <string>
 
-namespace verdict::analyzer::sim {
+#include "analyzer/traffic/sampling.h"
+
+namespace verdict::study {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Standard normal CDF.
-double Phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
-
 Status OutOfRange(const char* field, double value, const char* range) {
   return InvalidArgumentError(
       fmt::format("{} = {} is out of range (must be {})", field, value, range));
@@ -36,35 +33,24 @@ class Ar1 {
   double sd_, phi_, x_;
 };
 
-// Fills one side: each (error, bucket) cell is an independent Poisson count.
+// Fills one side with the shared sampler (analyzer/traffic/sampling.h): each
+// (error, bucket) cell is an independent Poisson count. `scratch` is reused
+// across calls.
 void SampleSide(double mean_requests, double error_rate, const std::vector<double>& cell_probs,
-                SimRng& rng, SideStep* side) {
+                SimRng& rng, std::vector<std::vector<double>>* scratch, SideStep* side) {
+  traffic::SampleCells(mean_requests, {error_rate, 1 - error_rate}, cell_probs, &rng, scratch);
+  const std::vector<double>& bad = (*scratch)[0];
+  const std::vector<double>& good = (*scratch)[1];
   const std::size_t n = cell_probs.size();
   side->buckets.assign(n, 0);
   double cumulative = 0, errors = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    const double cell_mean = mean_requests * cell_probs[j];
-    const double bad = static_cast<double>(rng.Poisson(cell_mean * error_rate));
-    const double good = static_cast<double>(rng.Poisson(cell_mean * (1 - error_rate)));
-    errors += bad;
-    cumulative += bad + good;
+    errors += bad[j];
+    cumulative += bad[j] + good[j];
     side->buckets[j] = cumulative;
   }
   side->requests = cumulative;
   side->errors = errors;
-}
-
-// Probability of each bucket cell (bound b-1, bound b] for latencies scaled by
-// `scale`; the last cell is (last finite bound, +Inf).
-void CellProbabilities(const LatencyModel& model, double scale, std::vector<double>* probs) {
-  const std::vector<double>& bounds = IstioDurationBucketsMs();
-  probs->resize(bounds.size());
-  double previous = 0;
-  for (std::size_t b = 0; b < bounds.size(); ++b) {
-    const double cdf = std::isinf(bounds[b]) ? 1.0 : LatencyCdf(model, bounds[b], scale);
-    (*probs)[b] = std::max(0.0, cdf - previous);
-    previous = cdf;
-  }
 }
 
 // The per-pod error-rate factors of issue 9 (see simulation.h).
@@ -112,37 +98,6 @@ class PodFactors {
 
 }  // namespace
 
-const std::vector<double>& IstioDurationBucketsMs() {
-  static const std::vector<double> bounds = {0.5,   1,      5,      10,      25,      50,    100,
-                                             250,   500,    1000,   2500,    5000,    10000, 30000,
-                                             60000, 300000, 600000, 1800000, 3600000, kInf};
-  return bounds;
-}
-
-double LatencyCdf(const LatencyModel& model, double ms, double scale) {
-  if (!(ms > 0)) return 0;
-  if (std::isinf(ms)) return 1;
-  const double x = std::log(ms / scale);
-  const double body = Phi((x - std::log(model.median_ms)) / model.sigma);
-  const double tail =
-      Phi((x - std::log(model.median_ms * model.tail_median_factor)) / model.tail_sigma);
-  return (1 - model.tail_weight) * body + model.tail_weight * tail;
-}
-
-double LatencyQuantile(const LatencyModel& model, double p, double scale) {
-  // The CDF is increasing in log(ms); bracket wide, then bisect.
-  double lo = std::log(model.median_ms) - 60, hi = std::log(model.median_ms) + 60;
-  for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    if (LatencyCdf(model, std::exp(mid)) < p) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
-  }
-  return scale * std::exp(0.5 * (lo + hi));
-}
-
 Status ValidateRolloutConfig(const RolloutConfig& c) {
   if (c.steps < 1) return OutOfRange("steps", c.steps, ">= 1");
   if (!(c.step_seconds > 0) || std::isinf(c.step_seconds)) {
@@ -172,20 +127,7 @@ Status ValidateRolloutConfig(const RolloutConfig& c) {
   if (!(c.fluctuation_phi >= 0 && c.fluctuation_phi < 1)) {
     return OutOfRange("fluctuation_phi", c.fluctuation_phi, "in [0, 1)");
   }
-  const LatencyModel& m = c.latency;
-  if (!(m.median_ms > 0) || std::isinf(m.median_ms)) {
-    return OutOfRange("latency.median_ms", m.median_ms, "> 0");
-  }
-  if (!(m.sigma > 0 && m.sigma <= 5)) return OutOfRange("latency.sigma", m.sigma, "in (0, 5]");
-  if (!(m.tail_weight >= 0 && m.tail_weight < 1)) {
-    return OutOfRange("latency.tail_weight", m.tail_weight, "in [0, 1)");
-  }
-  if (!(m.tail_median_factor > 0) || std::isinf(m.tail_median_factor)) {
-    return OutOfRange("latency.tail_median_factor", m.tail_median_factor, "> 0");
-  }
-  if (!(m.tail_sigma > 0 && m.tail_sigma <= 5)) {
-    return OutOfRange("latency.tail_sigma", m.tail_sigma, "in (0, 5]");
-  }
+  VERDICT_RETURN_IF_ERROR(traffic::ValidateLatencyModel(c.latency, "latency."));
   if (!(c.latency_median_spread >= 1) || std::isinf(c.latency_median_spread)) {
     return OutOfRange("latency_median_spread", c.latency_median_spread, ">= 1");
   }
@@ -237,6 +179,7 @@ StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng) {
   const double noise_sd = config.load_noise_sd;
   const double error_sd = config.error_fluctuation_sd;
   std::vector<double> control_cells, canary_cells;
+  std::vector<std::vector<double>> scratch;
   PodFactors pods(config);
   rollout.steps.resize(static_cast<std::size_t>(config.steps));
   for (int t = 0; t < config.steps; ++t) {
@@ -260,12 +203,13 @@ StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng) {
     step.latency_scale = std::exp(latency_factor.value());
     CellProbabilities(model, step.latency_scale, &control_cells);
     CellProbabilities(model, step.latency_scale * config.canary_latency_factor, &canary_cells);
-    SampleSide(requests * step.share, canary_error_rate, canary_cells, rng, &step.canary);
-    SampleSide(requests * (1 - step.share), control_error_rate, control_cells, rng, &step.control);
+    SampleSide(requests * step.share, canary_error_rate, canary_cells, rng, &scratch, &step.canary);
+    SampleSide(requests * (1 - step.share), control_error_rate, control_cells, rng, &scratch,
+               &step.control);
     error_factor.Advance(rng);
     latency_factor.Advance(rng);
   }
   return rollout;
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

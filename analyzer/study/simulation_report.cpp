@@ -1,4 +1,4 @@
-#include "analyzer/simulation_report.h"
+#include "analyzer/study/simulation_report.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 namespace {
 
 struct Table {
@@ -215,4 +215,4 @@ std::string RenderReport(const StudyResults& r, ReportFormat format) {
   return out;  // ends with one newline
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

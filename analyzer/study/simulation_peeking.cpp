@@ -1,4 +1,4 @@
-#include "analyzer/simulation_peeking.h"
+#include "analyzer/study/simulation_peeking.h"
 
 #include <fmt/format.h>
 
@@ -7,10 +7,10 @@
 #include <cmath>
 #include <limits>
 
-#include "analyzer/simulation_random.h"
+#include "analyzer/traffic/random.h"
 #include "stats/mann_whitney.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 namespace {
 
 double Published(const std::vector<PublishedRate>& table, double parameter) {
@@ -123,4 +123,4 @@ StatusOr<std::vector<CheckRow>> RunAutocorrelationCheck(const std::vector<double
   return rows;
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

@@ -1,4 +1,4 @@
-#include "analyzer/simulation_study.h"
+#include "analyzer/study/simulation_study.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
 const std::vector<Scenario>& Scenarios() {
   using F = MetricFamily;
@@ -105,4 +105,4 @@ std::vector<MethodSummary> Summarize(const std::vector<RunOutcome>& outcomes,
   return out;
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

@@ -1,4 +1,4 @@
-#include "analyzer/simulation_runner.h"
+#include "analyzer/study/simulation_runner.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include <system_error>
 #include <thread>
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 namespace {
 
 constexpr int64_t kBlock = 8;  // runs per unit of work
@@ -182,4 +182,4 @@ StatusOr<StudyResults> RunStudy(const StudyPlan& plan, int threads, const Progre
   return results;
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

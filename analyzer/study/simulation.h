@@ -1,5 +1,5 @@
 // A seeded, reproducible simulator of canary rollouts, for the simulation
-// study behind `verdict simulate` (analyzer/simulation_study.h). Pure: no I/O,
+// study behind `verdict simulate` (analyzer/study/simulation_study.h). Pure: no I/O,
 // all randomness from the injected SimRng.
 //
 // One rollout is `steps` consecutive steps of `step_seconds` (30 s), one look
@@ -55,33 +55,21 @@
 #include <cstdint>
 #include <vector>
 
-#include "analyzer/simulation_random.h"
+#include "analyzer/traffic/latency.h"
+#include "analyzer/traffic/random.h"
 #include "stats/status.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
-// Istio's default bucket bounds of istio_request_duration_milliseconds, in ms:
-// 0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
-// 300000, 600000, 1800000, 3600000, +Inf.
-const std::vector<double>& IstioDurationBucketsMs();
-
-// Latency (ms) = a mixture: with probability 1 - tail_weight a lognormal with
-// median `median_ms` and log-sd `sigma` (the body), otherwise a lognormal with
-// median `median_ms * tail_median_factor` and log-sd `tail_sigma` (slow
-// requests: cache misses, retries, GC pauses).
-struct LatencyModel {
-  double median_ms = 40;          // > 0
-  double sigma = 0.5;             // > 0
-  double tail_weight = 0.03;      // in [0, 1)
-  double tail_median_factor = 6;  // > 0
-  double tail_sigma = 0.8;        // > 0
-};
-
-// P(latency <= ms) under the model with every latency multiplied by `scale`.
-double LatencyCdf(const LatencyModel& model, double ms, double scale = 1);
-// The p-quantile (p in (0, 1)) of the model times `scale` (bisection on the
-// CDF in log space, relative accuracy 1e-12).
-double LatencyQuantile(const LatencyModel& model, double p, double scale = 1);
+// The shared traffic model (analyzer/traffic/): samplers, latency model, buckets.
+using traffic::CellProbabilities;
+using traffic::IstioDurationBucketsMs;
+using traffic::LatencyCdf;
+using traffic::LatencyModel;
+using traffic::LatencyQuantile;
+using traffic::MixBits;
+using traffic::RunSeed;
+using traffic::SimRng;
 
 struct RolloutConfig {
   int steps = 30;                                                // looks, >= 1
@@ -146,4 +134,4 @@ double ShareAtStep(const RolloutConfig& config, int step);
 // Simulates one rollout. Errors: kInvalidArgument from ValidateRolloutConfig.
 StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

@@ -1,5 +1,6 @@
-// Tests of the simulation study's building blocks (analyzer/simulation*.h):
-// the seeded samplers and rollout simulator reproduce their inputs, outputs
+// Tests of the simulation study's building blocks (analyzer/study/simulation*.h;
+// the samplers and the latency model: tests/analyzer/traffic/): the rollout
+// simulator reproduces its inputs, outputs
 // are reproducible from the seed, the methods and summaries match R
 // (tests/fixtures/simulation.json, scripts/fixtures/gen_simulation.R), and the
 // harness reproduces the published peeking table.
@@ -10,7 +11,7 @@
 // tail), so the ~150 comparisons below all pass by chance with probability
 // > 99.9%. The seeds are fixed, so the outcome is deterministic anyway; the
 // bound says a failure means a broken simulator, not an unlucky seed.
-#include "analyzer/simulation.h"
+#include "analyzer/study/simulation.h"
 
 #include <gtest/gtest.h>
 
@@ -21,13 +22,12 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/simulation_methods.h"
-#include "analyzer/simulation_peeking.h"
-#include "analyzer/simulation_random.h"
-#include "analyzer/simulation_runner.h"
-#include "analyzer/simulation_study.h"
+#include "analyzer/study/simulation_methods.h"
+#include "analyzer/study/simulation_peeking.h"
+#include "analyzer/study/simulation_runner.h"
+#include "analyzer/study/simulation_study.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 namespace {
 
 constexpr double kSigmas = 4.5;  // see the file comment
@@ -42,99 +42,6 @@ const nlohmann::json& Fixture() {
 
 // Tolerance for a proportion estimated from n trials, around the true p.
 double ProportionTolerance(double p, double n) { return kSigmas * std::sqrt(p * (1 - p) / n); }
-
-TEST(SimRng, SameSeedGivesTheSameNumbersAndAnotherSeedDoesNot) {
-  SimRng a(42), b(42), c(43);
-  bool differs = false;
-  for (int i = 0; i < 1000; ++i) {
-    const double x = a.Normal() + a.Uniform() + static_cast<double>(a.Poisson(30));
-    EXPECT_EQ(x, b.Normal() + b.Uniform() + static_cast<double>(b.Poisson(30)));
-    differs |= x != c.Normal() + c.Uniform() + static_cast<double>(c.Poisson(30));
-  }
-  EXPECT_TRUE(differs);
-  EXPECT_EQ(a.seed(), 42u);
-}
-
-// Goodness of fit of both Poisson algorithms (inversion below 10, PTRS from
-// 10) against R's ppois at R's quantiles: each empirical CDF value of 40000
-// draws within 4.5 binomial standard errors.
-TEST(SimRng, PoissonDrawsFollowRsPoissonCdf) {
-  const double n = 40000;
-  SimRng rng(2024);
-  for (const auto& c : Fixture()["poisson"]) {
-    const double mean = c["mean"];
-    std::vector<double> draws(static_cast<std::size_t>(n));
-    for (double& d : draws) d = static_cast<double>(rng.Poisson(mean));
-    for (std::size_t i = 0; i < c["q"].size(); ++i) {
-      const double q = c["q"][i], expected = c["cdf"][i];
-      double below = 0;
-      for (double d : draws) below += d <= q ? 1 : 0;
-      EXPECT_NEAR(below / n, expected, ProportionTolerance(expected, n) + 1e-12)
-          << "mean " << mean << " q " << q;
-    }
-  }
-  EXPECT_EQ(rng.Poisson(0), 0);
-  EXPECT_EQ(rng.Poisson(-1), 0);
-  EXPECT_EQ(rng.Poisson(std::numeric_limits<double>::quiet_NaN()), 0);
-}
-
-TEST(SimRng, NormalDrawsHaveMeanZeroAndVarianceOne) {
-  // 1e5 draws: the mean's standard error is 0.0032, the variance's sqrt(2/n) = 0.0045.
-  SimRng rng(5);
-  const int n = 100000;
-  double sum = 0, sum2 = 0;
-  for (int i = 0; i < n; ++i) {
-    const double z = rng.Normal();
-    sum += z;
-    sum2 += z * z;
-  }
-  EXPECT_NEAR(sum / n, 0, kSigmas * 0.0032);
-  EXPECT_NEAR(sum2 / n, 1, kSigmas * 0.0045);
-}
-
-TEST(SimRng, GammaDrawsHaveTheShapeAsMeanAndVariance) {
-  // Gamma(a, 1): mean a, variance a. 1e5 draws per shape; the mean's standard
-  // error is sqrt(a / n), the variance's about a sqrt((2 + 6 / a) / n).
-  const int n = 100000;
-  for (double a : {0.5, 2.0, 5.0}) {
-    SimRng rng(6);
-    double sum = 0, sum2 = 0;
-    for (int i = 0; i < n; ++i) {
-      const double g = rng.Gamma(a);
-      sum += g;
-      sum2 += g * g;
-    }
-    const double mean = sum / n, var = sum2 / n - mean * mean;
-    EXPECT_NEAR(mean, a, kSigmas * std::sqrt(a / n)) << a;
-    EXPECT_NEAR(var, a, kSigmas * a * std::sqrt((2 + 6 / a) / n)) << a;
-  }
-}
-
-TEST(RunSeed, DependsOnEveryCoordinate) {
-  const uint64_t base = RunSeed(1, 2, 3, 4);
-  EXPECT_EQ(base, RunSeed(1, 2, 3, 4));
-  EXPECT_NE(base, RunSeed(9, 2, 3, 4));
-  EXPECT_NE(base, RunSeed(1, 9, 3, 4));
-  EXPECT_NE(base, RunSeed(1, 2, 9, 4));
-  EXPECT_NE(base, RunSeed(1, 2, 3, 9));
-  EXPECT_NE(RunSeed(1, 2, 3, 4), RunSeed(1, 2, 4, 3));
-}
-
-// The mixture's CDF and quantiles against R (plnorm, uniroot with tol 1e-13).
-TEST(LatencyModel, CdfAndQuantilesMatchR) {
-  const LatencyModel model;  // the defaults the fixture encodes
-  for (const auto& c : Fixture()["latency"]) {
-    const double scale = c["scale"];
-    for (std::size_t i = 0; i < c["bounds"].size(); ++i) {
-      EXPECT_NEAR(LatencyCdf(model, c["bounds"][i], scale), c["cdf"][i].get<double>(), 1e-12)
-          << "bound " << c["bounds"][i] << " scale " << scale;
-    }
-    for (std::size_t i = 0; i < c["probabilities"].size(); ++i) {
-      const double expected = c["quantiles"][i];
-      EXPECT_NEAR(LatencyQuantile(model, c["probabilities"][i], scale), expected, 1e-9 * expected);
-    }
-  }
-}
 
 TEST(Rollout, CanaryWeightMovesThroughEqualStages) {
   RolloutConfig c;
@@ -487,4 +394,4 @@ TEST(AutocorrelationCheck, ReproducesThePublishedTable) {
 }
 
 }  // namespace
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

@@ -1,7 +1,7 @@
-// Runs a whole simulation study (analyzer/simulation_study.h) on a few
+// Runs a whole simulation study (analyzer/study/simulation_study.h) on a few
 // threads and collects the tables: per scenario and number of looks K, each
 // method's rate of ever rejecting and median look of detection; plus the two
-// sanity checks against published facts (analyzer/simulation_peeking.h).
+// sanity checks against published facts (analyzer/study/simulation_peeking.h).
 //
 // Results depend only on the plan (seed included), never on `threads`: every
 // run has its own seed and its outcome is stored at its index.
@@ -14,11 +14,11 @@
 #include <functional>
 #include <vector>
 
-#include "analyzer/simulation_peeking.h"
-#include "analyzer/simulation_study.h"
+#include "analyzer/study/simulation_peeking.h"
+#include "analyzer/study/simulation_study.h"
 #include "stats/status.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
 struct StudyPlan {
   StudyOptions options;
@@ -58,4 +58,4 @@ Status ValidatePlan(const StudyPlan& plan);
 // and seed).
 StatusOr<StudyResults> RunStudy(const StudyPlan& plan, int threads, const ProgressFn& progress);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

@@ -1,4 +1,4 @@
-// Renders the tables of a simulation study (analyzer/simulation_runner.h) as
+// Renders the tables of a simulation study (analyzer/study/simulation_runner.h) as
 // aligned plain text (the terminal) or Markdown (docs/sequential.md). Pure.
 //
 // Tables:
@@ -12,9 +12,9 @@
 
 #include <string>
 
-#include "analyzer/simulation_runner.h"
+#include "analyzer/study/simulation_runner.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 
 enum class ReportFormat { kText, kMarkdown };
 
@@ -23,4 +23,4 @@ std::string RenderReport(const StudyResults& results, ReportFormat format);
 // "0.0123 [0.0105, 0.0144]": a rate with its interval, 4 decimals.
 std::string FormatRateWithInterval(double rate, const Interval& ci);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

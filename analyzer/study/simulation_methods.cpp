@@ -1,4 +1,4 @@
-#include "analyzer/simulation_methods.h"
+#include "analyzer/study/simulation_methods.h"
 
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 #include "stats/proportions.h"
 #include "stats/quantile_test.h"
 
-namespace verdict::analyzer::sim {
+namespace verdict::study {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -399,4 +399,4 @@ double HistogramQuantile(double q, const std::vector<double>& bounds,
   return lower_bound + (bounds[b] - lower_bound) * (rank - below) / in_bucket;
 }
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::study

@@ -1,4 +1,5 @@
-// Seeded random numbers for the simulation study (analyzer/simulation.h).
+// Seeded random numbers for every traffic generator of verdict::traffic (the
+// simulation study, the live simulator `verdict traffic`, the scenarios).
 //
 // The bits come from std::mt19937_64, whose output the C++ standard fixes; the
 // samplers (uniform, normal, Poisson, gamma) are written here rather than taken from
@@ -12,7 +13,7 @@
 #include <cstdint>
 #include <random>
 
-namespace verdict::analyzer::sim {
+namespace verdict::traffic {
 
 class SimRng {
  public:
@@ -52,4 +53,4 @@ uint64_t MixBits(uint64_t x);
 // seed whatever else the study contains or how it is split across threads.
 uint64_t RunSeed(uint64_t study_seed, uint64_t stream, uint64_t looks, uint64_t run);
 
-}  // namespace verdict::analyzer::sim
+}  // namespace verdict::traffic
