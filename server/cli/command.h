@@ -29,6 +29,7 @@ void AddJudgeCommand(CLI::App& app, Runner& run);
 void AddSimulateCommand(CLI::App& app, Runner& run);
 void AddScenarioCommand(CLI::App& app, Runner& run);
 void AddServeCommand(CLI::App& app, Runner& run);
+void AddRolloutCommand(CLI::App& app, Runner& run);
 
 // `verdict compare <test>` subcommands, one file each.
 void AddCompareMannWhitney(CLI::App& compare, Runner& run);
