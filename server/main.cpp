@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   verdict::cli::AddScenarioCommand(app, run);
   verdict::cli::AddServeCommand(app, run);
   verdict::cli::AddTrafficCommand(app, run);
+  verdict::cli::AddRolloutCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

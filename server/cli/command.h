@@ -30,6 +30,7 @@ void AddSimulateCommand(CLI::App& app, Runner& run);
 void AddScenarioCommand(CLI::App& app, Runner& run);
 void AddServeCommand(CLI::App& app, Runner& run);
 void AddTrafficCommand(CLI::App& app, Runner& run);
+void AddRolloutCommand(CLI::App& app, Runner& run);
 
 // `verdict compare <test>` subcommands, one file each.
 void AddCompareMannWhitney(CLI::App& compare, Runner& run);

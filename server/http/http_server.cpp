@@ -1,9 +1,9 @@
-// The one file that knows cpp-httplib (0.11.4). httplib parses requests, reads
-// bodies (with our limit), runs the worker pool and writes responses; routing,
-// errors, the access log and request metrics are ours. Every httplib handler
-// is a catch-all that hands over to Impl::Serve, because httplib matches its
-// regexes against the already-decoded path (so "a%2Fb" could not stay one
-// segment) and has no notion of 405.
+// The server side of cpp-httplib (0.11.4; http_client.cpp is the client side).
+// httplib parses requests, reads bodies (with our limit), runs the worker pool
+// and writes responses; routing, errors, the access log and request metrics
+// are ours. Every httplib handler is a catch-all that hands over to
+// Impl::Serve, because httplib matches its regexes against the already-decoded
+// path (so "a%2Fb" could not stay one segment) and has no notion of 405.
 #include "server/http/http_server.h"
 
 #include <httplib.h>

@@ -1,6 +1,7 @@
-// HttpServer: the daemon's HTTP front, the only place that knows cpp-httplib
-// (http_server.cpp includes httplib.h; nothing else does). Handlers see plain
-// HttpRequest/HttpResponse values and only translate.
+// HttpServer: the daemon's HTTP front. cpp-httplib stays in server/http/
+// (http_server.cpp here, http_client.cpp for outgoing requests; no other file
+// includes httplib.h). Handlers see plain HttpRequest/HttpResponse values and
+// only translate.
 //
 // Around every handler, as a small chain:
 //   - request body limit (max_body_bytes): 413 with a JSON error, handler not

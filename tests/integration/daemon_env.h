@@ -4,7 +4,9 @@
 // once per test), and `verdict serve` started per test with the fast flags
 //   --interval 1s --step 1s --answer-within 3s
 // plus the test's own. Helpers parse JSON answers and wait (against a
-// deadline) until a canary's series are queryable.
+// deadline) until a canary's series are queryable. Flagger is played by the
+// product driver (server/rollout/) on the real clock: TestCanary() and
+// PlayFlagger().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,6 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/clock.h"
+#include "server/rollout/canary_spec.h"
+#include "server/rollout/effects.h"
+#include "server/rollout/rollout_driver.h"
 #include "tests/integration/istio_exporter.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/scraping_prometheus.h"
@@ -38,6 +44,42 @@ inline Traffic Erroring(double error_share, double rps = 400) {
   Traffic t = Healthy(rps);
   t.error_share = error_share;
   return t;
+}
+
+// A Canary with one webhook of each of the eight types at
+// http://127.0.0.1:<port>/flagger/<type>, at a test's pace.
+inline server::CanarySpec TestCanary(const std::string& ns, const std::string& name, int port,
+                                     int threshold = 3, int step_weight = 20, int max_weight = 60) {
+  server::CanarySpec spec;
+  spec.ns = ns;
+  spec.name = name;
+  spec.interval = std::chrono::seconds(1);
+  spec.threshold = threshold;
+  spec.step_weight = step_weight;
+  spec.max_weight = max_weight;
+  for (const char* type : {"confirm-rollout", "pre-rollout", "rollout", "confirm-traffic-increase",
+                           "confirm-promotion", "rollback", "post-rollout", "event"}) {
+    server::CanaryWebhook hook;
+    hook.name = std::string("verdict-") + type;
+    hook.type = *server::ParseHook(type);
+    hook.url = "http://127.0.0.1:" + std::to_string(port) + "/flagger/" + type;
+    spec.webhooks.push_back(hook);
+  }
+  return spec;
+}
+
+// Plays Flagger for `spec` over HTTP, ticks one interval apart in real time
+// (standing for Flagger's analysis interval), without moving any traffic.
+inline server::RolloutResult PlayFlagger(const server::CanarySpec& spec,
+                                         const std::string& checksum = "rev-1",
+                                         int max_ticks = 90) {
+  server::RolloutOptions options;
+  options.checksum = checksum;
+  options.max_ticks = max_ticks;
+  server::HttpHookCaller hooks;
+  server::NoTrafficRouter router;
+  server::RolloutDriver driver(spec, options, hooks, router, *analyzer::RealClock::Default());
+  return driver.Run();
 }
 
 class DaemonTest : public ::testing::Test {

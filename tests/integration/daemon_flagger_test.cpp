@@ -1,16 +1,18 @@
-// End to end: Flagger's scheduler (replayed) against `verdict serve` against a
-// Prometheus scraping a live Istio exporter.
+// End to end: Flagger's scheduler (played by the product driver,
+// server/rollout/) against `verdict serve` against a Prometheus scraping a
+// live Istio exporter.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "tests/integration/daemon_env.h"
-#include "tests/integration/flagger_replay.h"
 
 namespace verdict::integration {
 namespace {
 
-using Outcome = ReplayResult::Outcome;
+using Outcome = server::RolloutResult::Outcome;
+using server::RolloutResult;
+using server::RolloutStep;
 
 class DaemonFlagger : public DaemonTest {};
 
@@ -18,19 +20,18 @@ TEST_F(DaemonFlagger, HealthyCanaryIsPromotedThroughTheFullSequence) {
   AddCanary("healthy", "api", Healthy(), Healthy());
   auto daemon = StartDaemon();
   ASSERT_NE(daemon, nullptr);
-  ReplayCanary canary;
-  canary.ns = "healthy";
-  canary.name = "api";
-  FlaggerReplay replay(daemon->port(), canary);
-  const ReplayResult result = replay.Run();
+  const RolloutResult result = PlayFlagger(TestCanary("healthy", "api", daemon->port()));
   ASSERT_EQ(result.outcome, Outcome::kPromoted)
       << result.FormatLog() << ParseJson(daemon->Get("/api/v1/runs/healthy/api").body)["result"];
   EXPECT_EQ(result.failed_checks, 0) << result.FormatLog();
-  EXPECT_EQ(result.final_weight, 60);
+  // The canary reached maxWeight before the promotion; then the primary takes all.
+  ASSERT_FALSE(result.Calls("confirm-promotion").empty());
+  EXPECT_EQ(result.Calls("confirm-promotion").back().weight, 60);
+  EXPECT_EQ(result.final_weight, 0);
   EXPECT_EQ(result.events_acknowledged, result.events_sent);
   // The full sequence, in order.
   std::vector<std::string> passed;
-  for (const TickLogEntry& e : result.log) {
+  for (const RolloutStep& e : result.HookCalls()) {
     if (e.status == 200 && (passed.empty() || passed.back() != e.hook)) passed.push_back(e.hook);
   }
   const std::vector<std::string> expected = {
@@ -38,7 +39,7 @@ TEST_F(DaemonFlagger, HealthyCanaryIsPromotedThroughTheFullSequence) {
       "confirm-traffic-increase", "rollout",     "confirm-traffic-increase", "rollout",
       "confirm-promotion",        "post-rollout"};
   EXPECT_EQ(passed, expected) << result.FormatLog();
-  for (const TickLogEntry& e : result.Calls("rollback")) {
+  for (const RolloutStep& e : result.Calls("rollback")) {
     EXPECT_EQ(e.status, 412) << "rollback at tick " << e.tick << ": " << e.reason;
   }
 
@@ -52,8 +53,9 @@ TEST_F(DaemonFlagger, HealthyCanaryIsPromotedThroughTheFullSequence) {
   ASSERT_TRUE(run["result"].contains("metrics")) << run["result"].dump().substr(0, 500);
   EXPECT_EQ(run["result"]["metrics"].size(), 4u);
   // Every call, events included (the detail shows the last 50).
-  EXPECT_EQ(run["webhooks"].size(),
-            std::min<size_t>(50, result.log.size() + static_cast<size_t>(result.events_sent)));
+  EXPECT_EQ(
+      run["webhooks"].size(),
+      std::min<size_t>(50, result.HookCalls().size() + static_cast<size_t>(result.events_sent)));
   const HttpAnswer history = daemon->Get("/api/v1/runs/healthy/api/history");
   ASSERT_EQ(history.status, 200);
   const Json evaluations = ParseJson(history.body)["evaluations"];
@@ -81,18 +83,14 @@ TEST_F(DaemonFlagger, CanaryWithTenPercentErrorsIsRolledBackForItsSuccessRate) {
   AddCanary("bad", "api", Erroring(0.10), Healthy());
   auto daemon = StartDaemon();
   ASSERT_NE(daemon, nullptr);
-  ReplayCanary canary;
-  canary.ns = "bad";
-  canary.name = "api";
-  FlaggerReplay replay(daemon->port(), canary);
-  const ReplayResult result = replay.Run();
+  const RolloutResult result = PlayFlagger(TestCanary("bad", "api", daemon->port()));
   ASSERT_EQ(result.outcome, Outcome::kRolledBack)
       << result.FormatLog() << ParseJson(daemon->Get("/api/v1/runs/bad/api").body)["result"];
   EXPECT_TRUE(result.Calls("confirm-promotion").empty() ||
               result.Calls("confirm-promotion").back().status == 412)
       << result.FormatLog();
   bool reason_named = false;
-  for (const TickLogEntry& e : result.log) {
+  for (const RolloutStep& e : result.HookCalls()) {
     if ((e.hook == "rollback" && e.status == 200) || (e.hook == "rollout" && e.status == 412)) {
       reason_named = reason_named || e.reason.find("request-success-rate") != std::string::npos;
     }
