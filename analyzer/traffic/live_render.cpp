@@ -23,7 +23,11 @@ std::string PodLabels(const TrafficSnapshot& s, const SubsetCounters& subset,
 
 }  // namespace
 
-std::string RenderExposition(const TrafficSnapshot& s) {
+std::string RenderExposition(const TrafficSnapshot& snapshot) {
+  return RenderExposition(std::vector<TrafficSnapshot>{snapshot});
+}
+
+std::string RenderExposition(const std::vector<TrafficSnapshot>& snapshots) {
   const std::vector<double>& bounds = IstioDurationBucketsMs();
   std::string requests =
       "# HELP istio_requests_total Requests served (simulated by verdict traffic).\n"
@@ -38,25 +42,28 @@ std::string RenderExposition(const TrafficSnapshot& s) {
   std::string failures =
       "# HELP checkout_failures_total Checkouts failed (simulated by verdict traffic).\n"
       "# TYPE checkout_failures_total counter\n";
-  for (const SubsetCounters& subset : s.subsets) {
-    for (const PodCounters& pod : subset.pods) {
-      const std::string labels = PodLabels(s, subset, pod);
-      for (const CodeCounters& c : pod.codes) {
-        const std::string with_code = labels + ",response_code=\"" + c.code + "\"";
-        requests += fmt::format("istio_requests_total{{{}}} {}\n", with_code, Number(c.requests));
-        for (std::size_t b = 0; b < bounds.size() && b < c.buckets.size(); ++b) {
-          duration += fmt::format("istio_request_duration_milliseconds_bucket{{{},le=\"{}\"}} {}\n",
-                                  with_code, Bound(bounds[b]), Number(c.buckets[b]));
+  for (const TrafficSnapshot& s : snapshots) {
+    for (const SubsetCounters& subset : s.subsets) {
+      for (const PodCounters& pod : subset.pods) {
+        const std::string labels = PodLabels(s, subset, pod);
+        for (const CodeCounters& c : pod.codes) {
+          const std::string with_code = labels + ",response_code=\"" + c.code + "\"";
+          requests += fmt::format("istio_requests_total{{{}}} {}\n", with_code, Number(c.requests));
+          for (std::size_t b = 0; b < bounds.size() && b < c.buckets.size(); ++b) {
+            duration +=
+                fmt::format("istio_request_duration_milliseconds_bucket{{{},le=\"{}\"}} {}\n",
+                            with_code, Bound(bounds[b]), Number(c.buckets[b]));
+          }
+          duration += fmt::format("istio_request_duration_milliseconds_sum{{{}}} {}\n", with_code,
+                                  Number(c.sum_ms));
+          duration += fmt::format("istio_request_duration_milliseconds_count{{{}}} {}\n", with_code,
+                                  Number(c.requests));
         }
-        duration += fmt::format("istio_request_duration_milliseconds_sum{{{}}} {}\n", with_code,
-                                Number(c.sum_ms));
-        duration += fmt::format("istio_request_duration_milliseconds_count{{{}}} {}\n", with_code,
-                                Number(c.requests));
+        attempts += fmt::format("checkout_attempts_total{{{}}} {}\n", labels,
+                                Number(pod.checkout_attempts));
+        failures += fmt::format("checkout_failures_total{{{}}} {}\n", labels,
+                                Number(pod.checkout_failures));
       }
-      attempts +=
-          fmt::format("checkout_attempts_total{{{}}} {}\n", labels, Number(pod.checkout_attempts));
-      failures +=
-          fmt::format("checkout_failures_total{{{}}} {}\n", labels, Number(pod.checkout_failures));
     }
   }
   return requests + duration + attempts + failures;

@@ -1,5 +1,6 @@
-// The Prometheus text exposition (format 0.0.4) of a LiveTraffic snapshot:
-// what `verdict traffic` serves on GET /metrics. Pure.
+// The Prometheus text exposition (format 0.0.4) of LiveTraffic snapshots:
+// what `verdict traffic` serves on GET /metrics (one service), and what the
+// daemon's end-to-end tests serve (one service per canary). Pure.
 //
 // Every series carries both naming schemes (docs/traffic.md):
 //   reporter="destination", destination_workload_namespace, destination_service_name,
@@ -14,11 +15,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "analyzer/traffic/live_traffic.h"
 
 namespace verdict::traffic {
 
 std::string RenderExposition(const TrafficSnapshot& snapshot);
+// Several services (e.g. one per canary, in different namespaces) in one
+// exposition: each family's HELP and TYPE once, then the series of every
+// snapshot in order. The (namespace, service) pairs must differ, or samples
+// would repeat.
+std::string RenderExposition(const std::vector<TrafficSnapshot>& snapshots);
 
 }  // namespace verdict::traffic

@@ -1,5 +1,6 @@
 // The shared setup of the daemon's end-to-end suites (daemon_*_test.cpp):
-// a live IstioExporter scraped every second by a real Prometheus, started once
+// the product's live traffic model, one LiveTraffic per canary in a
+// MeshExporter, scraped every second by a real Prometheus, started once
 // per test suite (ctest runs every TEST in its own process, so in practice
 // once per test), and `verdict serve` started per test with the fast flags
 //   --interval 1s --step 1s --answer-within 3s
@@ -19,10 +20,12 @@
 #include <vector>
 
 #include "analyzer/clock.h"
+#include "analyzer/traffic/live_traffic.h"
+#include "analyzer/traffic/scenario.h"
 #include "server/rollout/canary_spec.h"
 #include "server/rollout/effects.h"
 #include "server/rollout/rollout_driver.h"
-#include "tests/integration/istio_exporter.h"
+#include "tests/integration/mesh_exporter.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/scraping_prometheus.h"
 #include "tests/integration/verdict_daemon.h"
@@ -33,17 +36,48 @@ using Json = nlohmann::json;
 
 inline Json ParseJson(const std::string& text) { return Json::parse(text, nullptr, false); }
 
-// Traffic presets for the exporter (high rates so a verdict comes quickly).
-inline Traffic Healthy(double rps = 400) {
-  Traffic t;
-  t.requests_per_second = rps;
-  t.error_share = 0.005;
-  return t;
+// Subset presets for the exporter: the product's defaults (1% 404s, the
+// shared latency model) with 0.5% 503s, or the given share of 503s.
+inline traffic::SubsetSettings Healthy() {
+  traffic::SubsetSettings s;
+  s.error_rate = 0.005;
+  return s;
 }
-inline Traffic Erroring(double error_share, double rps = 400) {
-  Traffic t = Healthy(rps);
-  t.error_share = error_share;
-  return t;
+inline traffic::SubsetSettings Erroring(double error_rate) {
+  traffic::SubsetSettings s = Healthy();
+  s.error_rate = error_rate;
+  return s;
+}
+
+// The model of canary ns/name: `canary` (workload NAME) and `primary`
+// (NAME-primary) with `rps_per_subset` requests per second each (high rates
+// so a verdict comes quickly), without noise, and:
+//  - one pod each: subsets with the same settings then serve identical
+//    counters, so a healthy canary is judged on equal data (with the seed's 3
+//    primary pods, noise-free counts are rounded down per pod series, so per
+//    step a bucket can grow more than the next one up, and the primary's p99
+//    reads about 10% above the canary's);
+//  - the scenarios' latency model (a lognormal without the tail, p99 about
+//    200 ms): its p99 lies in Istio's (100, 250] bucket, which holds 12% of
+//    the requests, so the interpolated p99 is pinned down within seconds
+//    (the default model's tail puts p99 in (250, 500] with under 1%, and a
+//    healthy canary's p99 would need minutes of traffic to pass).
+inline traffic::LiveTrafficConfig CanaryTraffic(const std::string& ns, const std::string& name,
+                                                const traffic::SubsetSettings& canary,
+                                                const traffic::SubsetSettings& primary,
+                                                double rps_per_subset = 400) {
+  traffic::LiveTrafficConfig c;
+  c.namespace_name = ns;
+  c.service = name;
+  c.requests_per_second = 2 * rps_per_subset;
+  c.canary_weight = 50;
+  c.v1_pods = 1;
+  c.v2_pods = 1;
+  c.latency = traffic::ScenarioLatencyModel();
+  c.v1 = primary;
+  c.v2 = canary;
+  c.noise = traffic::Noise::kNone;
+  return c;
 }
 
 // A Canary with one webhook of each of the eight types at
@@ -85,8 +119,9 @@ inline server::RolloutResult PlayFlagger(const server::CanarySpec& spec,
 class DaemonTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    exporter_ = new IstioExporter();
-    exporter_->SetCanary("warmup", "api", Healthy(10), Healthy(10));
+    exporter_ = new MeshExporter();
+    ASSERT_TRUE(
+        exporter_->AddCanary(CanaryTraffic("warmup", "api", Healthy(), Healthy(), 10)).ok());
     ASSERT_TRUE(exporter_->Start().ok());
     auto prometheus = ScrapingPrometheus::Start(
         {exporter_->target()}, "istio_requests_total{destination_workload_namespace=\"warmup\"}");
@@ -124,16 +159,21 @@ class DaemonTest : public ::testing::Test {
     return std::move(*daemon);
   }
 
-  // Registers ns/name in the exporter and waits until Prometheus has scraped
-  // both of its workloads twice (so increases exist).
-  static void AddCanary(const std::string& ns, const std::string& name, const Traffic& canary,
-                        const Traffic& primary) {
-    exporter_->SetCanary(ns, name, canary, primary);
+  // Adds ns/name to the exporter (CanaryTraffic) and waits until Prometheus
+  // has scraped every pod of both workloads twice (so increases exist).
+  static void AddCanary(const std::string& ns, const std::string& name,
+                        const traffic::SubsetSettings& canary,
+                        const traffic::SubsetSettings& primary, double rps_per_subset = 400) {
+    const traffic::LiveTrafficConfig config =
+        CanaryTraffic(ns, name, canary, primary, rps_per_subset);
+    const Status added = exporter_->AddCanary(config);
+    ASSERT_TRUE(added.ok()) << added.ToString();
     const std::string query =
         "count_over_time(istio_requests_total{"
         "destination_workload_namespace=\"" +
         ns + "\",response_code=\"200\"}[1m]) >= 2";
-    ASSERT_TRUE(PollUntil([&] { return prometheus_->QuerySeries(query) == 2; },
+    const long pods = config.v1_pods + config.v2_pods;
+    ASSERT_TRUE(PollUntil([&] { return prometheus_->QuerySeries(query) == pods; },
                           std::chrono::milliseconds(30000)))
         << "prometheus never scraped " << ns << "/" << name;
   }
@@ -163,7 +203,7 @@ class DaemonTest : public ::testing::Test {
         timeout);
   }
 
-  static inline IstioExporter* exporter_ = nullptr;
+  static inline MeshExporter* exporter_ = nullptr;
   static inline ScrapingPrometheus* prometheus_ = nullptr;
   TempDir dir_;
   int daemons_ = 0;

@@ -1,6 +1,6 @@
 // End to end: Flagger's scheduler (played by the product driver,
 // server/rollout/) against `verdict serve` against a Prometheus scraping a
-// live Istio exporter.
+// the live traffic model (daemon_env.h: one LiveTraffic per canary, no noise).
 #include <gtest/gtest.h>
 
 #include <algorithm>

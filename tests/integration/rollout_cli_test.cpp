@@ -1,6 +1,6 @@
 // End to end: `verdict rollout` (a child process) plays the seed's Flagger
 // Canary against the real `verdict serve`, which judges a real Prometheus
-// scraping the live Istio exporter. The Canary is the fixture
+// scraping the live traffic model (daemon_env.h). The Canary is the fixture
 // tests/fixtures/flagger/canary.yaml (threshold 5, stepWeight 10, maxWeight
 // 50), moved to the test's namespace, its webhooks rebased on the daemon by
 // --verdict-url, its 1m interval compressed to 1s by --interval.
@@ -53,9 +53,9 @@ class RolloutCli : public DaemonTest {
 
 TEST_F(RolloutCli, HealthyCanaryIsPromotedAndTheTableShowsEveryHook) {
   // Much traffic with few errors: the evidence for a pass comes within seconds.
-  Traffic busy = Healthy(2000);
-  busy.error_share = 0.001;
-  AddCanary("rollout-good", "api", busy, busy);
+  traffic::SubsetSettings busy = Healthy();
+  busy.error_rate = 0.001;
+  AddCanary("rollout-good", "api", busy, busy, 2000);
   auto daemon = StartDaemon();
   ASSERT_NE(daemon, nullptr);
   const std::string url = "http://127.0.0.1:" + std::to_string(daemon->port());
