@@ -104,9 +104,10 @@ TEST(Parse, YamlThatIsNotUtf8IsRejectedWithItsLineAndColumn) {
 }
 
 TEST(Parse, Utf8TextInYamlRoundTripsThroughJson) {
-  auto config =
-      ParseConfig("version: 1\nname: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa4\"\nmetrics: []\n",
-                  Format::kYaml);
+  auto config = ParseConfig(
+      "version: 1\nname: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa4\"\n"
+      "metrics: [{name: q, kind: threshold, query: q, max: 1}]\n",
+      Format::kYaml);
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->name, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa4");
   auto again = ParseConfig(ConfigToJson(*config), Format::kJson);
