@@ -10,6 +10,11 @@ VERDICT_BUILD_PACKAGES=(
   prometheus victoria-metrics
 )
 
+# Packages for scripts/fuzz.sh (libFuzzer) on top of the build packages. With
+# Debian's clang 14, -fsanitize=fuzzer links libclang_rt.fuzzer from
+# libclang-rt-14-dev (libfuzzer-14-dev only adds a standalone libFuzzer.a).
+VERDICT_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 # ensure_packages PKG... : apt-get installs whichever of PKG are not installed yet.
