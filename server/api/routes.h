@@ -8,6 +8,7 @@
 //   oncall_api.cpp     POST /api/v1/runs (start a run),
 //                      POST /api/v1/runs/:namespace/:name/{rollback,hold,resume}
 //   ops_api.cpp        GET /metrics, /healthz, /readyz
+//   report_api.cpp     GET / and /runs/:namespace/:name (HTML, server/report/)
 #pragma once
 
 #include <functional>
@@ -22,6 +23,8 @@ namespace verdict::server {
 
 void AddFlaggerRoutes(HttpServer& http, RunManager& runs, MetricsRegistry* metrics);
 void AddDashboardRoutes(HttpServer& http, RunManager& runs);
+// The report pages (text/html; charset=utf-8; an HTML 404 for an unknown run).
+void AddReportRoutes(HttpServer& http, RunManager& runs);
 // `auth` must outlive the server; a disabled auth answers 403 "disabled".
 void AddOnCallRoutes(HttpServer& http, RunManager& runs, const BearerAuth& auth);
 // `readiness` returns "" when ready, else why not.

@@ -202,6 +202,7 @@ int Run(const ServeOptions& o) {
   server::HttpServer http(http_options, &metrics);
   server::AddFlaggerRoutes(http, runs, &metrics);
   server::AddDashboardRoutes(http, runs);
+  server::AddReportRoutes(http, runs);
   server::AddOnCallRoutes(http, runs, auth);
   server::AddOpsRoutes(http, metrics, [] { return std::string(); });
   if (Status st = http.Start(); !st.ok()) {
