@@ -257,7 +257,8 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the daemon: Flagger webhooks (POST /flagger/<type>), the verdict API "
-      "(/api/v1/runs), on-call rollback/hold/resume, /metrics, /healthz and /readyz. "
+      "(/api/v1/runs), the report pages (/), on-call rollback/hold/resume, /metrics, /healthz and "
+      "/readyz. "
       "Without --config every canary is judged with the flagger-istio preset. See "
       "docs/flagger.md.");
   AddPrometheusFlags(*cmd, opts->prometheus);  // --log-level is serve's own (default info)
