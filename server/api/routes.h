@@ -12,6 +12,7 @@
 //   kayenta_api.cpp    GET /canaryConfig, POST /canary/:configId,
 //                      GET /canary/:executionId (Kayenta-compatible, for
 //                      Argo's kayenta provider)
+//   report_api.cpp     GET / and /runs/:namespace/:name (HTML, server/report/)
 #pragma once
 
 #include <functional>
@@ -27,6 +28,8 @@ namespace verdict::server {
 
 void AddFlaggerRoutes(HttpServer& http, RunManager& runs, MetricsRegistry* metrics);
 void AddDashboardRoutes(HttpServer& http, RunManager& runs);
+// The report pages (text/html; charset=utf-8; an HTML 404 for an unknown run).
+void AddReportRoutes(HttpServer& http, RunManager& runs);
 // `auth` must outlive the server; a disabled auth answers 403 "disabled".
 void AddOnCallRoutes(HttpServer& http, RunManager& runs, const BearerAuth& auth);
 // `readiness` returns "" when ready, else why not.

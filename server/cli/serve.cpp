@@ -182,6 +182,7 @@ int Run(const ServeOptions& o) {
   server::HttpServer http(http_options, &metrics);
   server::AddFlaggerRoutes(http, runs, &metrics);
   server::AddDashboardRoutes(http, runs);
+  server::AddReportRoutes(http, runs);
   server::AddOnCallRoutes(http, runs, auth);
   server::AddOpsRoutes(http, metrics, [] { return std::string(); });
   server::AddArgoRoutes(http, runs, &metrics);
@@ -238,10 +239,10 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the daemon: Flagger webhooks (POST /flagger/<type>), the verdict API "
-      "(/api/v1/runs), on-call rollback/hold/resume, Argo Rollouts' web provider "
-      "(GET /api/v1/argo/<namespace>/<name>) and a Kayenta-compatible API (/canaryConfig, "
+      "(/api/v1/runs), the report pages (/), on-call rollback/hold/resume, Argo Rollouts' web "
+      "provider (GET /api/v1/argo/<namespace>/<name>) and a Kayenta-compatible API (/canaryConfig, "
       "/canary), /metrics, /healthz and /readyz. Without --config every canary is judged with "
-      "the flagger-istio preset. See docs/flagger.md and docs/argo.md.");
+      "the flagger-istio preset. See docs/flagger.md, docs/argo.md and docs/reports.md.");
   AddPrometheusFlags(*cmd, opts->prometheus);  // --log-level is serve's own (default info)
   cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();
