@@ -13,13 +13,15 @@
 #   1. a healthy v2, which is promoted once the evidence says it is no worse;
 #   2. a v2 with an error spike, which is rolled back.
 # Each rollout prints a live table (tick, weight, hook, answer, verdict, key
-# numbers, reason). Ctrl-C or the end stops every process the script started.
+# numbers, reason). About a minute in all. Ctrl-C or the end stops every
+# process the script started. The load is a busy service's (20000 requests/s
+# in total): a p99 needs many requests before it is shown to be within 20%.
 # Exit status 0 when the first rollout is promoted and the second rolled back.
 #
 # Usage: ./scripts/demo.sh [--help]
 # Environment:
 #   VERDICT_DEMO_INTERVAL  seconds per Flagger interval (default 3)
-#   VERDICT_DEMO_RPS       requests per second to the service (default 1000)
+#   VERDICT_DEMO_RPS       requests per second to the service (default 20000)
 #   VERDICT_DEMO_KEEP=1    keep everything running at the end until Ctrl-C,
 #                          to browse the verdict API
 set -euo pipefail
@@ -36,7 +38,7 @@ fi
 . scripts/common.sh
 
 INTERVAL=${VERDICT_DEMO_INTERVAL:-3}
-RPS=${VERDICT_DEMO_RPS:-1000}
+RPS=${VERDICT_DEMO_RPS:-20000}
 case $INTERVAL in ''|*[!0-9]*|0) echo "demo.sh: VERDICT_DEMO_INTERVAL must be a whole number of seconds >= 1, got '$INTERVAL'" >&2; exit 2 ;; esac
 case $RPS in ''|*[!0-9]*|0) echo "demo.sh: VERDICT_DEMO_RPS must be a positive whole number, got '$RPS'" >&2; exit 2 ;; esac
 
@@ -135,6 +137,7 @@ start_listening "verdict serve" "$WORK/serve.log" \
 VERDICT_URL=$URL
 wait_ready "$VERDICT_URL/readyz" || { log "verdict serve is not ready; its log:"; cat "$WORK/serve.log" >&2; exit 1; }
 log "verdict serve at $VERDICT_URL"
+log "  report pages: $VERDICT_URL/   and   $VERDICT_URL/runs/prod/api"
 log "  verdict API:  $VERDICT_URL/api/v1/runs   and   $VERDICT_URL/api/v1/runs/prod/api"
 log "  its metrics:  $VERDICT_URL/metrics"
 
@@ -167,7 +170,8 @@ ok=1
 echo "Summary:"
 echo "  rollout 1, healthy v2:      $r1"
 echo "  rollout 2, error spike v2:  $r2"
-echo "  every verdict and its reason: $VERDICT_URL/api/v1/runs/prod/api/history"
+echo "  every verdict and its reason: $VERDICT_URL/runs/prod/api (report page),"
+echo "    $VERDICT_URL/api/v1/runs/prod/api/history (JSON); VERDICT_DEMO_KEEP=1 keeps them up"
 if [ "${VERDICT_DEMO_KEEP:-0}" = 1 ]; then
   log "VERDICT_DEMO_KEEP=1: everything keeps running; Ctrl-C to stop"
   while :; do sleep 3600; done

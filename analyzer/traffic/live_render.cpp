@@ -24,7 +24,7 @@ std::string PodLabels(const TrafficSnapshot& s, const SubsetCounters& subset,
 }  // namespace
 
 std::string RenderExposition(const TrafficSnapshot& s) {
-  const std::vector<double>& bounds = IstioDurationBucketsMs();
+  const std::vector<double>& bounds = s.bounds_ms;
   std::string requests =
       "# HELP istio_requests_total Requests served (simulated by verdict traffic).\n"
       "# TYPE istio_requests_total counter\n";
