@@ -23,7 +23,11 @@
 #   VERDICT_DEMO_INTERVAL  seconds per Flagger interval (default 3)
 #   VERDICT_DEMO_RPS       requests per second to the service (default 20000)
 #   VERDICT_DEMO_KEEP=1    keep everything running at the end until Ctrl-C,
-#                          to browse the verdict API
+#                          to browse the report pages and the verdict API
+#   VERDICT_DEMO_NOISE     the simulator's counts: poisson (default, seeded)
+#                          or none (the expected counts: deterministic)
+#   VERDICT_DEMO_BIN       a built verdict binary: then nothing is installed
+#                          or built (the test suite runs the demo this way)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,9 +46,17 @@ RPS=${VERDICT_DEMO_RPS:-20000}
 case $INTERVAL in ''|*[!0-9]*|0) echo "demo.sh: VERDICT_DEMO_INTERVAL must be a whole number of seconds >= 1, got '$INTERVAL'" >&2; exit 2 ;; esac
 case $RPS in ''|*[!0-9]*|0) echo "demo.sh: VERDICT_DEMO_RPS must be a positive whole number, got '$RPS'" >&2; exit 2 ;; esac
 
-ensure_packages "${VERDICT_BUILD_PACKAGES[@]}"
-build_verdict build
-V=./build/verdict
+NOISE=${VERDICT_DEMO_NOISE:-poisson}
+case $NOISE in poisson|none) ;; *) echo "demo.sh: VERDICT_DEMO_NOISE must be poisson or none, got '$NOISE'" >&2; exit 2 ;; esac
+
+if [ -n "${VERDICT_DEMO_BIN:-}" ]; then
+  V=$VERDICT_DEMO_BIN
+  [ -x "$V" ] || { echo "demo.sh: VERDICT_DEMO_BIN=$V is not an executable" >&2; exit 2; }
+else
+  ensure_packages "${VERDICT_BUILD_PACKAGES[@]}"
+  build_verdict build
+  V=./build/verdict
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/verdict-demo.XXXXXX")
 PIDS=()
@@ -88,7 +100,7 @@ wait_ready() {
 
 log "starting the traffic simulator: service api in namespace prod, $RPS requests/s, v1 (primary) 3 pods, v2 (canary) 1 pod"
 start_listening "verdict traffic" "$WORK/traffic.log" \
-  $V traffic --listen 127.0.0.1:0 --namespace prod --service api --rps "$RPS" --seed 20261203
+  $V traffic --listen 127.0.0.1:0 --namespace prod --service api --rps "$RPS" --noise "$NOISE" --seed 20261203
 TRAFFIC_URL=$URL
 
 # Prometheus scrapes the simulator every second. Its port: a free one (another

@@ -17,12 +17,11 @@
 #include <tuple>
 
 #include "tests/integration/daemon_env.h"
-#include "tests/integration/flagger_replay.h"
 
 namespace verdict::integration {
 namespace {
 
-using Outcome = ReplayResult::Outcome;
+using Outcome = server::RolloutResult::Outcome;
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -67,16 +66,15 @@ TEST_F(ReportPagesBrowser, PagesRenderInChromiumForHealthyFailedAndNoTrafficRuns
 
   // The three canaries through Flagger's scheduler at once; the no-traffic
   // one waits for promotion until its ticks run out and stays active.
-  std::vector<ReplayCanary> canaries(3);
-  canaries[0].ns = "healthy";
-  canaries[1].ns = "failed";
-  canaries[2].ns = "no-traffic";
-  canaries[2].max_ticks = 8;
-  for (ReplayCanary& c : canaries) c.name = "api";
-  std::vector<ReplayResult> results(canaries.size());
+  const std::vector<std::pair<std::string, int>> canaries = {
+      {"healthy", 90}, {"failed", 90}, {"no-traffic", 8}};  // namespace, max ticks
+  std::vector<server::RolloutResult> results(canaries.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < canaries.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = FlaggerReplay(daemon->port(), canaries[i]).Run(); });
+    threads.emplace_back([&, i] {
+      results[i] = PlayFlagger(TestCanary(canaries[i].first, "api", daemon->port()), "rev-1",
+                               canaries[i].second);
+    });
   }
   for (std::thread& t : threads) t.join();
   ASSERT_EQ(results[0].outcome, Outcome::kPromoted) << results[0].FormatLog();
