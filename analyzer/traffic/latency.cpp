@@ -87,6 +87,12 @@ double LatencyPartialMean(const LatencyModel& model, double lo, double hi, doubl
   return scale * ((1 - model.tail_weight) * body + model.tail_weight * tail);
 }
 
+double SampleLatencyMs(const LatencyModel& model, double scale, SimRng& rng) {
+  const bool tail = model.tail_weight > 0 && rng.Uniform() < model.tail_weight;
+  const double median = tail ? model.median_ms * model.tail_median_factor : model.median_ms;
+  return scale * median * std::exp((tail ? model.tail_sigma : model.sigma) * rng.Normal());
+}
+
 void CellProbabilities(const LatencyModel& model, double scale, const std::vector<double>& bounds,
                        std::vector<double>* probs) {
   probs->resize(bounds.size());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/traffic/random.h"
 #include "stats/status.h"
 
 namespace verdict::traffic {
@@ -43,6 +44,13 @@ double LatencyQuantile(const LatencyModel& model, double p, double scale = 1);
 // times `scale`; 0 <= lo < hi <= +Inf. Divided by the probability of the
 // interval it is the mean latency of the requests in it.
 double LatencyPartialMean(const LatencyModel& model, double lo, double hi, double scale = 1);
+
+// One latency (ms) drawn from the model times `scale` (> 0), for generators
+// that draw request by request (the scenarios): with tail_weight > 0 one
+// uniform picks the tail (below tail_weight) or the body; then the chosen
+// lognormal is median * exp(sigma * rng.Normal()). With tail_weight 0 only the
+// normal is drawn.
+double SampleLatencyMs(const LatencyModel& model, double scale, SimRng& rng);
 
 // Probability of each bucket cell (bound b-1, bound b] for latencies scaled by
 // `scale`, bounds strictly increasing with +Inf last (the first cell starts at

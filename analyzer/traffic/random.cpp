@@ -11,6 +11,19 @@ double SimRng::UniformOpen() {
   return (static_cast<double>(engine_() >> 11) + 0.5) * 0x1.0p-53;
 }
 
+int64_t SimRng::UniformInt(int64_t lo, int64_t hi) {
+  const uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+  if (range == 0) return static_cast<int64_t>(engine_());  // the whole 64-bit range
+  // The largest multiple of `range` representable, as a limit: draws at or
+  // above it would favour the small residues, so they are drawn again.
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % range;
+  uint64_t x;
+  do {
+    x = engine_();
+  } while (x >= limit);
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + x % range);
+}
+
 double SimRng::Gamma(double shape) {
   if (shape < 1) return Gamma(shape + 1) * std::pow(UniformOpen(), 1 / shape);
   const double d = shape - 1.0 / 3, c = 1 / std::sqrt(9 * d);

@@ -2,9 +2,9 @@
 // simulation study, the live simulator `verdict traffic`, the scenarios).
 //
 // The bits come from std::mt19937_64, whose output the C++ standard fixes; the
-// samplers (uniform, normal, Poisson, gamma) are written here rather than taken from
-// <random>, whose distributions are implementation-defined. So a seed gives the
-// same numbers, and the same study tables, with any standard library.
+// samplers (uniform, uniform integers, normal, Poisson, gamma) are written here rather than taken
+// from <random>, whose distributions are implementation-defined. So a seed gives the same numbers,
+// and the same study tables, with any standard library.
 //
 // Thread safety: none (one SimRng per thread; RunSeed gives each run its own
 // stream, so results do not depend on which thread ran which run).
@@ -25,6 +25,9 @@ class SimRng {
   double Uniform();
   // Uniform on (0, 1): never 0, so log() is finite.
   double UniformOpen();
+  // Uniform on the integers lo..hi (lo <= hi), exactly (rejection of the
+  // last partial block of 64-bit draws).
+  int64_t UniformInt(int64_t lo, int64_t hi);
   // Standard normal (Marsaglia's polar method).
   double Normal();
   // Poisson with the given mean >= 0 (0 for a mean <= 0 or NaN). Exact:

@@ -1,8 +1,8 @@
 // `verdict scenario NAME`: writes a generated Istio canary scenario
-// (analyzer/scenario.h) as OpenMetrics for `promtool tsdb create-blocks-from
+// (analyzer/traffic/scenario.h) as OpenMetrics for `promtool tsdb create-blocks-from
 // openmetrics`, or as VictoriaMetrics import lines, so a real Prometheus can be
 // loaded with a known healthy or regressed canary in seconds.
-#include "analyzer/scenario.h"
+#include "analyzer/traffic/scenario.h"
 
 #include <fmt/format.h>
 
@@ -28,7 +28,7 @@ struct Options {
   std::string name;
   std::string end = "now";
   std::string duration = "30m";
-  uint64_t seed = analyzer::ScenarioSpec{}.seed;
+  uint64_t seed = traffic::ScenarioSpec{}.seed;
   std::string out = "-";
   std::string format = "openmetrics";
   std::string namespace_name = "prod";
@@ -56,7 +56,7 @@ double Sum(const std::vector<double>& v) {
 
 std::string CatalogText() {
   std::string text = "Scenarios (v1 = control, v2 = canary; service api in namespace prod):\n";
-  for (const analyzer::NamedScenario& n : analyzer::ScenarioCatalog()) {
+  for (const traffic::NamedScenario& n : traffic::ScenarioCatalog()) {
     text += fmt::format("  {:<20} {}. Expected verdict: {}.\n", n.name, n.description, n.expected);
   }
   text +=
@@ -76,7 +76,7 @@ std::string CatalogText() {
 int List(bool json) {
   if (json) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& n : analyzer::ScenarioCatalog()) {
+    for (const auto& n : traffic::ScenarioCatalog()) {
       j.push_back({{"name", n.name}, {"description", n.description}, {"expected", n.expected}});
     }
     std::cout << j.dump(2) << "\n";
@@ -91,7 +91,7 @@ int Run(const Options& o) {
   if (o.name.empty()) {
     return ReportError(kCommand, "NAME: required (one of the scenarios in --help, or --list)");
   }
-  auto spec = analyzer::NamedScenarioSpec(o.name);
+  auto spec = traffic::NamedScenarioSpec(o.name);
   if (!spec.ok()) return ReportError(kCommand, "NAME: " + spec.status().message());
   if (o.format != "openmetrics" && o.format != "victoria-metrics") {
     return ReportError(
@@ -120,14 +120,14 @@ int Run(const Options& o) {
   spec->namespace_name = o.namespace_name;
   spec->service = o.service;
   if (o.rps_given) {
-    const Status traffic = analyzer::SetRequestsPerSecondPerPod(o.rps_per_pod, &*spec);
+    const Status traffic = traffic::SetRequestsPerSecondPerPod(o.rps_per_pod, &*spec);
     if (!traffic.ok()) return ReportError(kCommand, "--rps-per-pod: " + traffic.message());
   }
-  auto sc = analyzer::GenerateScenario(*spec);
+  auto sc = traffic::GenerateScenario(*spec);
   if (!sc.ok()) return ReportError(kCommand, sc.status().message());
 
-  const std::string text = o.format == "openmetrics" ? analyzer::ToOpenMetrics(*sc)
-                                                     : analyzer::ToVictoriaMetricsImport(*sc);
+  const std::string text = o.format == "openmetrics" ? traffic::ToOpenMetrics(*sc)
+                                                     : traffic::ToVictoriaMetricsImport(*sc);
   if (o.out == "-") {
     if (o.json) return ReportError(kCommand, "--json needs --out FILE (stdout holds the data)");
     std::cout << text;
@@ -143,7 +143,7 @@ int Run(const Options& o) {
   nlohmann::json sides;
   std::string line;
   for (const char* v : {"v1", "v2"}) {
-    const analyzer::SideTruth& t = sc->truth.at(v);
+    const traffic::SideTruth& t = sc->truth.at(v);
     const double total = Sum(t.total), bad = Sum(t.bad);
     sides[v] = {{"requests", total}, {"errors_5xx", bad}};
     line += fmt::format("; {} {} requests, {} 5xx ({:.2f}%)", v, total, bad,
@@ -209,7 +209,7 @@ void AddScenarioCommand(CLI::App& app, Runner& run) {
       fmt::format("Average requests per second of each pod, {} to {} (default 2: 20-40 per 15 s "
                   "scrape). At 20-50 per second, as a busy service sees, a 30 min window holds "
                   "enough requests to tell a 0.5-point change in the 5xx rate",
-                  analyzer::kMinRpsPerPod, analyzer::kMaxRpsPerPod));
+                  traffic::kMinRpsPerPod, traffic::kMaxRpsPerPod));
   cmd->add_flag("--list", opts->list, "List the scenarios and exit");
   cmd->add_flag("--json", opts->json,
                 "Print a JSON summary (window, series, true request and 5xx counts) on stdout; "

@@ -13,17 +13,17 @@
 #include "analyzer/clock.h"
 #include "analyzer/increments.h"
 #include "analyzer/prometheus_client.h"
-#include "analyzer/scenario.h"
+#include "analyzer/traffic/scenario.h"
 
 namespace verdict::integration {
 
-using analyzer::GenerateScenario;
-using analyzer::Scenario;
-using analyzer::ScenarioEndBefore;
-using analyzer::ScenarioSpec;
-using analyzer::SideTruth;
-using analyzer::ToOpenMetrics;
-using analyzer::ToVictoriaMetricsImport;
+using traffic::GenerateScenario;
+using traffic::Scenario;
+using traffic::ScenarioEndBefore;
+using traffic::ScenarioSpec;
+using traffic::SideTruth;
+using traffic::ToOpenMetrics;
+using traffic::ToVictoriaMetricsImport;
 
 // A generated scenario; a spec the generator refuses is a bug in the test.
 inline Scenario MustGenerate(const ScenarioSpec& spec) {

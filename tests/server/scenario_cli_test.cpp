@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "analyzer/scenario.h"
+#include "analyzer/traffic/scenario.h"
 #include "tests/server/cli_test_util.h"
 
 namespace verdict::cli {
@@ -35,19 +35,19 @@ TEST(ScenarioCli, WritesOpenMetricsForTheRequestedWindowAndSummarisesIt) {
   EXPECT_EQ(j["end"], "2026-11-26T03:10:00Z");
   EXPECT_EQ(j["seed"], 5);
   // The same scenario through the library: same counts.
-  auto spec = analyzer::NamedScenarioSpec("error-regression");
+  auto spec = traffic::NamedScenarioSpec("error-regression");
   ASSERT_TRUE(spec.ok());
   spec->end_unix = 1795662600;
   spec->window_seconds = 1200;
   spec->seed = 5;
-  auto sc = analyzer::GenerateScenario(*spec);
+  auto sc = traffic::GenerateScenario(*spec);
   ASSERT_TRUE(sc.ok()) << sc.status().ToString();
   double bad = 0;
   for (double b : sc->truth.at("v2").bad) bad += b;
   EXPECT_EQ(j["truth"]["v2"]["errors_5xx"], bad);
   EXPECT_EQ(j["series"], sc->series.size());
   const std::string text = ReadAll(out);
-  EXPECT_EQ(text, analyzer::ToOpenMetrics(*sc));
+  EXPECT_EQ(text, traffic::ToOpenMetrics(*sc));
   EXPECT_THAT(text, StartsWith("istio_requests_total{"));
   EXPECT_THAT(text, EndsWith("# EOF\n"));
   std::remove(out.c_str());
@@ -71,12 +71,12 @@ TEST(ScenarioCli, RpsPerPodScalesTheTrafficAndDefaultsToTheLibrarysSpec) {
   EXPECT_EQ(j["requests_per_scrape"]["min"], 300);  // 2/3 and 4/3 of 30 * 15
   EXPECT_EQ(j["requests_per_scrape"]["max"], 600);
   // The same spec through the library gives the same counts.
-  auto spec = analyzer::NamedScenarioSpec("healthy");
+  auto spec = traffic::NamedScenarioSpec("healthy");
   ASSERT_TRUE(spec.ok());
   spec->end_unix = 1795662000;
   spec->window_seconds = 1200;
-  ASSERT_TRUE(analyzer::SetRequestsPerSecondPerPod(30, &*spec).ok());
-  auto sc = analyzer::GenerateScenario(*spec);
+  ASSERT_TRUE(traffic::SetRequestsPerSecondPerPod(30, &*spec).ok());
+  auto sc = traffic::GenerateScenario(*spec);
   ASSERT_TRUE(sc.ok()) << sc.status().ToString();
   double total = 0;
   for (double t : sc->truth.at("v1").total) total += t;
@@ -88,8 +88,8 @@ TEST(ScenarioCli, RpsPerPodScalesTheTrafficAndDefaultsToTheLibrarysSpec) {
       {"scenario", "healthy", "--end", "1795662000", "--duration", "20m", "--out", out, "--json"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   const auto p = nlohmann::json::parse(plain.out);
-  EXPECT_EQ(p["requests_per_scrape"]["min"], analyzer::ScenarioSpec{}.min_requests);
-  EXPECT_EQ(p["requests_per_scrape"]["max"], analyzer::ScenarioSpec{}.max_requests);
+  EXPECT_EQ(p["requests_per_scrape"]["min"], traffic::ScenarioSpec{}.min_requests);
+  EXPECT_EQ(p["requests_per_scrape"]["max"], traffic::ScenarioSpec{}.max_requests);
   std::remove(out.c_str());
 }
 
@@ -97,7 +97,7 @@ TEST(ScenarioCli, ListsTheCatalog) {
   const CliRun r = RunVerdict({"scenario", "--list", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j.size(), analyzer::ScenarioCatalog().size());
+  ASSERT_EQ(j.size(), traffic::ScenarioCatalog().size());
   EXPECT_EQ(j[0]["name"], "healthy");
   const CliRun help = RunVerdict({"scenario", "--help"});
   EXPECT_EQ(help.exit_code, 0);

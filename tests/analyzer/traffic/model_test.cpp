@@ -48,6 +48,25 @@ TEST(SimRng, SameSeedGivesTheSameNumbersAndAnotherSeedDoesNot) {
   EXPECT_EQ(a.seed(), 42u);
 }
 
+// UniformInt stays in lo..hi and hits every value about equally: each of 7
+// values' share of 70000 draws within 4.5 binomial standard errors of 1/7;
+// a one-value range always gives it, and the same seed the same draws.
+TEST(SimRng, UniformIntCoversTheRangeEvenly) {
+  SimRng rng(5), again(5);
+  const double n = 70000;
+  std::vector<double> hits(7, 0);
+  for (int i = 0; i < static_cast<int>(n); ++i) {
+    const int64_t x = rng.UniformInt(20, 26);
+    ASSERT_GE(x, 20);
+    ASSERT_LE(x, 26);
+    EXPECT_EQ(x, again.UniformInt(20, 26));
+    hits[static_cast<std::size_t>(x - 20)] += 1;
+  }
+  for (double h : hits) EXPECT_NEAR(h / n, 1.0 / 7, ProportionTolerance(1.0 / 7, n));
+  EXPECT_EQ(rng.UniformInt(3, 3), 3);
+  EXPECT_EQ(rng.UniformInt(-2, -2), -2);
+}
+
 // Goodness of fit of both Poisson algorithms (inversion below 10, PTRS from
 // 10) against R's ppois at R's quantiles: each empirical CDF value of 40000
 // draws within 4.5 binomial standard errors.
@@ -166,6 +185,36 @@ TEST(LatencyModel, PartialMeansMatchANumericalIntegralOfTheCdf) {
                         std::exp(0.5 * model.tail_sigma * model.tail_sigma);
     const double expected = scale * ((1 - model.tail_weight) * body + model.tail_weight * tail);
     EXPECT_NEAR(mean, expected, 1e-9 * expected) << scale;
+  }
+}
+
+// Draws against the R-checked CDF: at R's bounds, the empirical CDF of 40000
+// draws within 4.5 binomial standard errors, for the mixture (the defaults,
+// as in the fixture, at both of its scales) and for the plain lognormal the
+// scenarios use (tail_weight 0, checked against the normal CDF directly).
+TEST(LatencyModel, SampledLatenciesFollowTheModelsCdf) {
+  const double n = 40000;
+  SimRng rng(77);
+  LatencyModel plain;
+  plain.tail_weight = 0;
+  plain.median_ms = 50;
+  plain.sigma = 0.6;
+  for (const auto& c : Fixture()["latency"]) {
+    const double scale = c["scale"];
+    for (const LatencyModel& model : {LatencyModel{}, plain}) {
+      std::vector<double> draws(static_cast<std::size_t>(n));
+      for (double& d : draws) d = SampleLatencyMs(model, scale, rng);
+      for (const auto& bound : c["bounds"]) {
+        const double b = bound;
+        double at_or_below = 0;
+        for (double d : draws) at_or_below += d <= b ? 1 : 0;
+        const double p = model.tail_weight == 0
+                             ? 0.5 * std::erfc(-std::log(b / (scale * 50)) / (0.6 * std::sqrt(2.0)))
+                             : LatencyCdf(model, b, scale);
+        EXPECT_NEAR(at_or_below / n, p, ProportionTolerance(p, n) + 1e-12)
+            << "bound " << b << " scale " << scale << " tail " << model.tail_weight;
+      }
+    }
   }
 }
 

@@ -1,5 +1,6 @@
-// Generated Istio canary scenarios with known ground truth: the data behind
-// `verdict scenario`, the demo and the integration tests.
+// Generated Istio canary scenarios with known ground truth: the backfilled
+// traffic behind `verdict scenario` and the engine tests. One of the users of
+// the one traffic model (docs/traffic.md).
 //
 // Istio-named series for one service in one namespace (default "api" in
 // "prod"), subsets v1 (control) and v2 (canary), several pods each, scraped
@@ -8,33 +9,48 @@
 //     destination_workload_namespace, destination_service_name,
 //     destination_version, response_code, source_workload, pod}
 //   istio_request_duration_milliseconds_bucket{... same ..., le}
-// Requests per scrape, 5xx (503) and client-error (404) rates and log-normal
-// latencies come from a seeded generator. Counters are created lazily (a label
-// set exists from its first event, as in Envoy): a subset without traffic has
-// no series at all. Optionally one v2 pod restarts just after a step boundary
-// (its counters restart from 0 and are re-created) and one v2 pod joins
-// mid-window. Distractors: the same traffic as seen by reporter="source",
-// service "web" in the namespace, and the service in "<namespace>-staging".
-// A gauge `scenario_inflight_requests{destination_version,
+// Per pod and scrape a uniform number of requests between min_requests and
+// max_requests; each request is a 503 with the version's error rate, a 404
+// with client_error_rate, else a 200, and has a latency drawn from the shared
+// LatencyModel (analyzer/traffic/latency.h) times the version's latency
+// factor, counted in Istio's default buckets unless upper_bounds says
+// otherwise. Counters are created lazily (a label set exists from its first
+// event, as in Envoy): a subset without traffic has no series at all.
+// Optionally one v2 pod restarts just after a step boundary (its counters
+// restart from 0 and are re-created) and one v2 pod joins mid-window.
+// Distractors: the same traffic as seen by reporter="source", service "web" in
+// the namespace, and the service in "<namespace>-staging". A gauge
+// `scenario_inflight_requests{destination_version,
 // destination_workload_namespace}` has one series per version (requests in the
 // last scrape).
 //
 // Ground truth is counted from the generated events, not from the series.
-// Pure and deterministic for a given spec (std::mt19937_64 seeded with
-// spec.seed; the distributions are libstdc++'s). Thread safety: pure functions.
+// Pure and deterministic for a given spec: every draw comes from one SimRng
+// (analyzer/traffic/random.h) seeded with spec.seed, so a seed gives the same
+// scenario with any standard library. Thread safety: pure functions.
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "analyzer/prom_types.h"
+#include "analyzer/traffic/latency.h"
 #include "stats/status.h"
 
-namespace verdict::analyzer {
+namespace verdict::traffic {
+
+// The scenarios' latency: a plain lognormal (no tail), median 50 ms, log-sd
+// 0.6, so p99 is about 4x the median (202 ms).
+inline LatencyModel ScenarioLatencyModel() {
+  LatencyModel m;
+  m.median_ms = 50;
+  m.sigma = 0.6;
+  m.tail_weight = 0;
+  return m;
+}
 
 struct ScenarioSpec {
   int64_t end_unix = 0;           // last step end; a multiple of step_seconds
@@ -50,18 +66,19 @@ struct ScenarioSpec {
   std::string v1_workload;
   std::string v2_workload;
 
-  // Cumulative bucket bounds in ms, strictly increasing; +Inf is appended when missing.
-  std::vector<double> upper_bounds = {
-      5, 10, 25, 50, 100, 250, 500, 1000, 2500, std::numeric_limits<double>::infinity()};
+  // Cumulative bucket bounds in ms, strictly increasing; +Inf is appended
+  // when missing. Default: Istio's (IstioDurationBucketsMs()).
+  std::vector<double> upper_bounds = IstioDurationBucketsMs();
   int v1_pods = 3;                  // >= 0
   int v2_pods = 2;                  // >= 0
   double v1_error_rate = 0.005;     // share of 503s, in [0, 1]
   double v2_error_rate = 0.03;      // share of 503s, in [0, 1]
   double client_error_rate = 0.01;  // 404s: in total, never bad; error + this <= 1
-  double v1_median_ms = 50;         // log-normal latency: median (> 0) ...
-  double v2_median_ms = 80;
-  double latency_sigma = 0.6;  // ... and sigma of log(ms), >= 0
-  int min_requests = 20;       // per pod and scrape, 0 <= min <= max
+  // v1's latencies (valid per ValidateLatencyModel); v2's are these times
+  // v2_latency_factor (> 0): 1.6 is a median of 80 ms.
+  LatencyModel latency = ScenarioLatencyModel();
+  double v2_latency_factor = 1.6;
+  int min_requests = 20;  // per pod and scrape, 0 <= min <= max
   int max_requests = 40;
   // A v2 pod's requests per scrape are round(factor * draw) with the same draw
   // as v1 pods: 1 = same load per pod, 0 = the canary receives no traffic.
@@ -84,11 +101,11 @@ struct SideTruth {
 };
 
 struct Scenario {
-  ScenarioSpec spec;               // as given, with workloads and the +Inf bound filled in
-  StepGrid grid;                   // the judged window
-  int64_t restart_after_unix = 0;  // a step end; the restart happens right after it (0: none)
-  int64_t join_unix = 0;           // the joining pod's start (0: none)
-  std::vector<Series> series;      // everything to write to an engine, in creation order
+  ScenarioSpec spec;                     // as given, with workloads and the +Inf bound filled in
+  analyzer::StepGrid grid;               // the judged window
+  int64_t restart_after_unix = 0;        // a step end; the restart happens right after it (0: none)
+  int64_t join_unix = 0;                 // the joining pod's start (0: none)
+  std::vector<analyzer::Series> series;  // everything to write to an engine, in creation order
   // Per entry of `series`: "v1"/"v2" for the judged series of that version
   // (reporter="destination", the service in its namespace), "" for distractors
   // and the gauge; and the time of its first sample.
@@ -143,4 +160,4 @@ std::vector<NamedScenario> ScenarioCatalog();
 // kNotFound listing the names for an unknown one.
 StatusOr<ScenarioSpec> NamedScenarioSpec(std::string_view name);
 
-}  // namespace verdict::analyzer
+}  // namespace verdict::traffic

@@ -1,18 +1,22 @@
-// The scenario generator (analyzer/scenario.h): truth agrees with the series
+// The scenario generator (analyzer/traffic/scenario.h): truth agrees with the series
 // it writes, named scenarios say what they are, specs are validated, and the
 // OpenMetrics text is what promtool expects. Real engines read these scenarios
 // in tests/integration.
-#include "analyzer/scenario.h"
+#include "analyzer/traffic/scenario.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
 
-namespace verdict::analyzer {
+namespace verdict::traffic {
 namespace {
+
+using analyzer::Sample;
+using analyzer::Series;
 
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
@@ -90,15 +94,46 @@ TEST(Scenario, NamedScenariosDifferWhereTheirNamesSay) {
   EXPECT_LT(rate(healthy, "v2"), 0.012);
   EXPECT_GT(rate(errors, "v2"), 0.04);
   EXPECT_LT(rate(errors, "v1"), 0.012);
-  // Share of requests above 500 ms (bucket index 6 is le=500).
+  // Share of requests above 500 ms.
   auto slow_share = [](const Scenario& sc, const char* v) {
+    const auto& bounds = sc.spec.upper_bounds;
+    const size_t at500 =
+        static_cast<size_t>(std::find(bounds.begin(), bounds.end(), 500.0) - bounds.begin());
+    EXPECT_LT(at500, bounds.size());
     double le500 = 0;
-    for (const auto& row : sc.truth.at(v).buckets) le500 += row[6];
+    for (const auto& row : sc.truth.at(v).buckets) le500 += row[at500];
     return 1 - le500 / Sum(sc.truth.at(v).total);
   };
   EXPECT_GT(slow_share(slow, "v2"), 0.015);
   EXPECT_LT(slow_share(slow, "v1"), 0.002);
   EXPECT_LT(slow_share(healthy, "v2"), 0.002);
+}
+
+// The latencies come from the shared model (analyzer/traffic/latency.h, whose
+// CDF is checked against R in model_test.cpp) in Istio's buckets: each
+// bound's share of v1's and v2's requests within 4.5 binomial standard errors
+// of the model's CDF at that bound (v2's scaled by v2_latency_factor). A
+// failure means the scenario draws from another distribution, not an unlucky
+// seed (the seed is fixed; ~7e-6 per comparison for a correct sampler).
+TEST(Scenario, LatencyBucketsFollowTheSharedModelInIstiosBuckets) {
+  ScenarioSpec spec;
+  spec.end_unix = kEnd;
+  auto sc = GenerateScenario(spec);
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  EXPECT_EQ(sc->spec.upper_bounds, IstioDurationBucketsMs());
+  for (const auto& [version, factor] :
+       {std::pair<const char*, double>{"v1", 1.0}, {"v2", spec.v2_latency_factor}}) {
+    const SideTruth& t = sc->truth.at(version);
+    const double n = Sum(t.total);
+    ASSERT_GT(n, 5000) << version;
+    for (size_t b = 0; b + 1 < sc->spec.upper_bounds.size(); ++b) {
+      double at_or_below = 0;
+      for (const auto& row : t.buckets) at_or_below += row[b];
+      const double p = LatencyCdf(spec.latency, sc->spec.upper_bounds[b], factor);
+      EXPECT_NEAR(at_or_below / n, p, 4.5 * std::sqrt(p * (1 - p) / n) + 1e-12)
+          << version << " le=" << sc->spec.upper_bounds[b];
+    }
+  }
 }
 
 TEST(Scenario, NoCanaryTrafficWritesNoCanarySeries) {
@@ -210,4 +245,4 @@ TEST(Scenario, FlaggerWorkloadNamesAndEscapedLabelValues) {
 }
 
 }  // namespace
-}  // namespace verdict::analyzer
+}  // namespace verdict::traffic

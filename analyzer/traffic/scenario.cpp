@@ -1,14 +1,20 @@
-#include "analyzer/scenario.h"
+#include "analyzer/traffic/scenario.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
-#include <random>
+#include <limits>
 
-namespace verdict::analyzer {
+#include "analyzer/traffic/random.h"
+
+namespace verdict::traffic {
 namespace {
+
+using analyzer::FormatLabels;
+using analyzer::Labels;
+using analyzer::Series;
+using analyzer::StepGrid;
 
 constexpr const char* kRequests = "istio_requests_total";
 constexpr const char* kBuckets = "istio_request_duration_milliseconds_bucket";
@@ -18,7 +24,7 @@ struct Pod {
   std::string name, workload, namespace_, service, version;
   int64_t start_unix = 0;
   int64_t restart_after_unix = 0;  // 0: never
-  double error_rate = 0, median_ms = 0, traffic_factor = 1;
+  double error_rate = 0, latency_factor = 1, traffic_factor = 1;
   bool judged = false;  // the service in its namespace: counted in the truth
 };
 
@@ -69,8 +75,10 @@ Status CheckSpec(const ScenarioSpec& s) {
   if (std::max(s.v1_error_rate, s.v2_error_rate) + s.client_error_rate > 1) {
     return bad("client_error_rate", "plus a 5xx rate exceeds 1");
   }
-  if (!(s.v1_median_ms > 0 && s.v2_median_ms > 0)) return bad("median_ms", "must be > 0");
-  if (!(s.latency_sigma >= 0)) return bad("latency_sigma", "must be >= 0");
+  VERDICT_RETURN_IF_ERROR(ValidateLatencyModel(s.latency, "scenario latency."));
+  if (!(s.v2_latency_factor > 0) || std::isinf(s.v2_latency_factor)) {
+    return bad("v2_latency_factor", "must be a finite number > 0");
+  }
   if (s.min_requests < 0 || s.max_requests < s.min_requests) {
     return bad("min_requests/max_requests", "need 0 <= min <= max");
   }
@@ -143,7 +151,7 @@ class Generator {
     const int64_t warm = sc.grid.start_unix - spec_.warmup_seconds;
     std::vector<Pod> pods;
     auto add = [&](std::string name, std::string workload, std::string service, std::string ns,
-                   std::string version, double err, double median, bool judged) {
+                   std::string version, double err, double latency_factor, bool judged) {
       Pod p;
       p.name = std::move(name);
       p.workload = std::move(workload);
@@ -152,7 +160,7 @@ class Generator {
       p.version = std::move(version);
       p.start_unix = warm;
       p.error_rate = err;
-      p.median_ms = median;
+      p.latency_factor = latency_factor;
       p.traffic_factor = judged && p.version == "v2" ? spec_.v2_traffic_factor : 1.0;
       p.judged = judged;
       pods.push_back(p);
@@ -160,16 +168,16 @@ class Generator {
     const ScenarioSpec& s = sc.spec;
     for (int i = 0; i < s.v1_pods; ++i) {
       add(fmt::format("{}-{}", s.v1_workload, i), s.v1_workload, s.service, s.namespace_name, "v1",
-          s.v1_error_rate, s.v1_median_ms, true);
+          s.v1_error_rate, 1.0, true);
     }
     for (int i = 0; i < s.v2_pods; ++i) {
       add(fmt::format("{}-{}", s.v2_workload, i), s.v2_workload, s.service, s.namespace_name, "v2",
-          s.v2_error_rate, s.v2_median_ms, true);
+          s.v2_error_rate, s.v2_latency_factor, true);
     }
     if (sc.restart_after_unix != 0) pods.back().restart_after_unix = sc.restart_after_unix;
     if (sc.join_unix != 0) {
       add(s.v2_workload + "-join", s.v2_workload, s.service, s.namespace_name, "v2",
-          s.v2_error_rate, s.v2_median_ms, true);
+          s.v2_error_rate, s.v2_latency_factor, true);
       pods.back().start_unix = sc.join_unix;
     }
     if (s.distractors) {
@@ -178,50 +186,48 @@ class Generator {
       // an engine without colliding).
       const std::string other = s.service == "web" ? "web2" : "web";
       const std::string other_ns = s.namespace_name + "-staging";
-      add(other + "-v1-0", other + "-v1", other, s.namespace_name, "v1", 0.2, 400, false);
-      add(other + "-v2-0", other + "-v2", other, s.namespace_name, "v2", 0.2, 400, false);
-      add(s.v2_workload + "-staging", s.v2_workload, s.service, other_ns, "v2", 0.5, 900, false);
+      // Latency factors 8 and 18: medians of 400 ms and 900 ms at the default model.
+      add(other + "-v1-0", other + "-v1", other, s.namespace_name, "v1", 0.2, 8, false);
+      add(other + "-v2-0", other + "-v2", other, s.namespace_name, "v2", 0.2, 8, false);
+      add(s.v2_workload + "-staging", s.v2_workload, s.service, other_ns, "v2", 0.5, 18, false);
     }
     return pods;
   }
 
   int RequestCount(const Pod& pod) {
-    std::uniform_int_distribution<int> count(spec_.min_requests, spec_.max_requests);
-    const int n = count(rng_);
+    const int n = static_cast<int>(rng_.UniformInt(spec_.min_requests, spec_.max_requests));
     if (pod.traffic_factor == 1.0) return n;
     // Stochastic rounding keeps the expected load exact at small factors.
     const double x = n * pod.traffic_factor;
     const double whole = std::floor(x);
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    return static_cast<int>(whole) + (x > whole && unit(rng_) < x - whole ? 1 : 0);
+    return static_cast<int>(whole) + (x > whole && rng_.Uniform() < x - whole ? 1 : 0);
   }
 
   // One scrape interval of traffic for `pod`; returns the number of requests.
+  // Per request, in this order: one uniform for the response code, then the
+  // latency from the shared model (SampleLatencyMs).
   double Scrape(const Pod& pod, std::map<std::string, CodeState>* state, long step,
                 SideTruth* truth) {
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    std::normal_distribution<double> normal(0.0, 1.0);
     const int n = RequestCount(pod);
-    const size_t nb = spec_.upper_bounds.size();
+    const std::vector<double>& bounds = spec_.upper_bounds;
     for (int r = 0; r < n; ++r) {
-      const double u = unit(rng_);
+      const double u = rng_.Uniform();
       const std::string code = u < pod.error_rate                             ? "503"
                                : u < pod.error_rate + spec_.client_error_rate ? "404"
                                                                               : "200";
-      const double ms = pod.median_ms * std::exp(spec_.latency_sigma * normal(rng_));
+      const double ms = SampleLatencyMs(spec_.latency, pod.latency_factor, rng_);
+      // The first bound at or above the latency: it and every later one count it.
+      const size_t first =
+          static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), ms) - bounds.begin());
       CodeState& cs = (*state)[code];
-      cs.buckets.resize(nb, 0);
+      cs.buckets.resize(bounds.size(), 0);
       cs.requests += 1;
-      for (size_t b = 0; b < nb; ++b) {
-        if (ms <= spec_.upper_bounds[b]) cs.buckets[b] += 1;
-      }
+      for (size_t b = first; b < bounds.size(); ++b) cs.buckets[b] += 1;
       if (truth != nullptr && step >= 0) {
         const size_t s = static_cast<size_t>(step);
         truth->total[s] += 1;
         if (code[0] == '5') truth->bad[s] += 1;
-        for (size_t b = 0; b < nb; ++b) {
-          if (ms <= spec_.upper_bounds[b]) truth->buckets[s][b] += 1;
-        }
+        for (size_t b = first; b < bounds.size(); ++b) truth->buckets[s][b] += 1;
       }
     }
     return n;
@@ -294,24 +300,9 @@ class Generator {
   }
 
   const ScenarioSpec spec_;
-  std::mt19937_64 rng_;
+  SimRng rng_;
   std::map<Labels, size_t> index_;
 };
-
-// OpenMetrics label value escaping: backslash, double quote, newline.
-std::string EscapeLabelValue(const std::string& v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -380,34 +371,4 @@ size_t Scenario::SampleCount() const {
   return n;
 }
 
-std::string ToOpenMetrics(const Scenario& scenario) {
-  std::string out;
-  for (const Series& s : scenario.series) {
-    std::string head = s.labels.at("__name__") + "{";
-    bool first = true;
-    for (const auto& [k, v] : s.labels) {
-      if (k == "__name__") continue;
-      head += fmt::format("{}{}=\"{}\"", first ? "" : ",", k, EscapeLabelValue(v));
-      first = false;
-    }
-    head += "} ";
-    for (const auto& x : s.samples) out += fmt::format("{}{} {}\n", head, x.value, x.t_ms / 1000);
-  }
-  return out + "# EOF\n";
-}
-
-std::string ToVictoriaMetricsImport(const Scenario& scenario) {
-  std::string out;
-  for (const Series& s : scenario.series) {
-    nlohmann::json line;
-    line["metric"] = s.labels;
-    for (const auto& x : s.samples) {
-      line["values"].push_back(x.value);
-      line["timestamps"].push_back(x.t_ms);
-    }
-    out += line.dump() + "\n";
-  }
-  return out;
-}
-
-}  // namespace verdict::analyzer
+}  // namespace verdict::traffic

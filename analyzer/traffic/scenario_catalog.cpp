@@ -1,9 +1,9 @@
-// The named scenarios of analyzer/scenario.h (ScenarioCatalog, NamedScenarioSpec).
+// The named scenarios of analyzer/traffic/scenario.h (ScenarioCatalog, NamedScenarioSpec).
 #include <functional>
 
-#include "analyzer/scenario.h"
+#include "analyzer/traffic/scenario.h"
 
-namespace verdict::analyzer {
+namespace verdict::traffic {
 namespace {
 
 struct Entry {
@@ -18,8 +18,8 @@ ScenarioSpec Healthy() {
   ScenarioSpec s;
   s.v1_error_rate = 0.005;
   s.v2_error_rate = 0.005;
-  s.v1_median_ms = 50;
-  s.v2_median_ms = 50;
+  s.latency = ScenarioLatencyModel();  // median 50 ms, p99 about 200 ms
+  s.v2_latency_factor = 1;
   s.require_visible_reset = false;
   return s;
 }
@@ -37,7 +37,7 @@ const std::vector<Entry>& Entries() {
         "v2 is three times slower: median 150 ms against v1's 50 ms (p99 about 600 ms against "
         "200 ms), same 0.5% 503s",
         "fail"},
-       [](ScenarioSpec& s) { s.v2_median_ms = 150; }},
+       [](ScenarioSpec& s) { s.v2_latency_factor = 3; }},
       {{"no-canary-traffic",
         "v2 pods run but receive no requests, so no v2 series exist at all; v1 is healthy",
         "inconclusive, never fail"},
@@ -50,7 +50,7 @@ const std::vector<Entry>& Entries() {
       {{"canary-better", "v2 is better than v1: 0.1% 503s and a median of 40 ms", "pass"},
        [](ScenarioSpec& s) {
          s.v2_error_rate = 0.001;
-         s.v2_median_ms = 40;
+         s.v2_latency_factor = 0.8;
        }},
   };
   return *entries;
@@ -77,4 +77,4 @@ StatusOr<ScenarioSpec> NamedScenarioSpec(std::string_view name) {
   return NotFoundError("unknown scenario \"" + std::string(name) + "\" (available: " + names + ")");
 }
 
-}  // namespace verdict::analyzer
+}  // namespace verdict::traffic
