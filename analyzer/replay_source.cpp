@@ -163,6 +163,11 @@ StatusOr<RecordedMetric> ParseMetric(const Parser& p, const Json& j, const std::
   if (j.contains("error")) {
     const Json& e = j["error"];
     VERDICT_RETURN_IF_ERROR(p.CheckKeys(e, path + ".error", {"code", "message"}));
+    for (const char* key : {"code", "message"}) {
+      if (e.contains(key) && !e[key].is_string()) {
+        return p.Error(path + ".error." + key, "expected a string, got " + Short(e[key]));
+      }
+    }
     const std::string code = e.value("code", std::string("unavailable"));
     const auto parsed = ParseCode(code);
     if (!parsed) return p.Error(path + ".error.code", "unknown status code \"" + code + "\"");
@@ -195,6 +200,12 @@ StatusOr<RecordedMetric> ParseMetric(const Parser& p, const Json& j, const std::
                                       &m.control_fields, &steps));
   }
   m.data.step_seconds = step;
+  int64_t last_end = 0;
+  if (steps > 0 && (__builtin_mul_overflow(static_cast<int64_t>(steps), step, &last_end) ||
+                    __builtin_add_overflow(start, last_end, &last_end))) {
+    return p.Error(path, "start_unix + " + std::to_string(steps) +
+                             " steps * step_seconds is beyond 64-bit Unix seconds");
+  }
   for (long i = 0; i < std::max(0L, steps); ++i)
     m.data.step_end_unix.push_back(start + (i + 1) * step);
   return m;

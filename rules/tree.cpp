@@ -1,7 +1,9 @@
 // The document tree: YAML/JSON loading, error sink, typed field readers.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <regex>
 #include <utility>
 
@@ -79,7 +81,56 @@ void Convert(const YAML::Node& node, const std::string& path, Json* out, LineMap
   }
 }
 
+// The offset of the first byte of `text` that is not part of well-formed UTF-8
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or npos.
+size_t FirstInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    size_t n = 0;                   // continuation bytes
+    unsigned lo = 0x80, hi = 0xBF;  // range of the first continuation byte
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      n = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      n = 2;
+      if (b == 0xE0) lo = 0xA0;  // overlong
+      if (b == 0xED) hi = 0x9F;  // surrogates
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      n = 3;
+      if (b == 0xF0) lo = 0x90;  // overlong
+      if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + n >= text.size()) return i;  // truncated
+    for (size_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
 bool LoadYaml(std::string_view text, Json* root, LineMap* lines, ErrorSink* errors) {
+  // yaml-cpp passes any bytes through; the config's strings end up in JSON
+  // (check-config --json, the daemon's API), which must be UTF-8.
+  if (const size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
+    const std::string_view before = text.substr(0, bad);
+    const size_t line_start = before.rfind('\n');
+    const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    const int column =
+        1 + static_cast<int>(line_start == std::string_view::npos ? bad : bad - line_start - 1);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    errors->AddAt(
+        line, column,
+        std::string("not valid UTF-8 (byte ") + byte + "): the config must be UTF-8 text");
+    return false;
+  }
   YAML::Node doc;
   try {
     doc = YAML::Load(std::string(text));

@@ -10,6 +10,14 @@ VERDICT_BUILD_PACKAGES=(
   prometheus victoria-metrics
 )
 
+# Packages for scripts/fuzz.sh (libFuzzer) on top of the build packages. With
+# Debian's clang 14, -fsanitize=fuzzer links libclang_rt.fuzzer from
+# libclang-rt-14-dev (libfuzzer-14-dev only adds a standalone libFuzzer.a).
+VERDICT_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+# The browser tests of the report pages (tests/browser): a real headless
+# Chromium driven by playwright-core from npm (no browser download).
+VERDICT_BROWSER_PACKAGES=(chromium)
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 # ensure_packages PKG... : apt-get installs whichever of PKG are not installed yet.
@@ -43,6 +51,27 @@ ensure_kubectl() {
     return 0
   fi
   ensure_packages kubernetes-client
+}
+
+# ensure_node : Node.js and npm (20 or later for playwright-core); Debian's
+# nodejs and npm when there is no node at all.
+ensure_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null; then
+    log "node $(node --version) and npm $(npm --version) are installed"
+    return 0
+  fi
+  ensure_packages nodejs npm
+}
+
+# ensure_browser_tests : the browser tests' node project (tests/browser), from
+# its package-lock.json, when node_modules is missing.
+ensure_browser_tests() {
+  if [ -d tests/browser/node_modules/playwright-core ]; then
+    log "tests/browser/node_modules is installed"
+    return 0
+  fi
+  log "installing the browser tests' node modules (npm ci in tests/browser)"
+  npm ci --prefix tests/browser --no-audit --no-fund >/dev/null
 }
 
 # build_verdict [BUILD_DIR] : configures (once) and builds everything.

@@ -1,131 +1,192 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds Verdict, loads a
-# real Prometheus with generated Istio canaries at a realistic load (a healthy
-# v2, a v2 with ten times the 5xx rate, a v2 three times slower, and a v2 that
-# receives no traffic) and judges each one with `verdict judge --preset istio`,
-# printing the explained verdicts and a summary table.
-# No cluster needed: `verdict scenario` writes the data, promtool backfills it,
-# and Prometheus runs on a free port of 127.0.0.1 until the script exits.
-# Exit status 0 when every verdict is the expected one, 1 otherwise.
-# Idempotent. Usage: ./scripts/demo.sh
-# Environment: VERDICT_DEMO_RPS, requests per second per pod (default 30).
+# The README's first command: the live demo, no cluster needed.
+#
+# Installs what is missing, builds Verdict, and starts on 127.0.0.1:
+#   - `verdict traffic`: the seed's `api` service, live Istio metrics for the
+#     primary (v1, 3 pods) and the canary (v2, 1 pod), with a traffic split
+#     the rollout moves;
+#   - a real Prometheus scraping it every second;
+#   - `verdict serve`: the daemon Flagger calls.
+# Then `verdict rollout` plays Flagger with the seed's Canary
+# (deploy/flagger/canary.yaml: threshold 5, stepWeight 10, maxWeight 50), one
+# interval every few seconds instead of a minute, twice:
+#   1. a healthy v2, which is promoted once the evidence says it is no worse;
+#   2. a v2 with an error spike, which is rolled back.
+# Each rollout prints a live table (tick, weight, hook, answer, verdict, key
+# numbers, reason). About a minute in all. Ctrl-C or the end stops every
+# process the script started. The load is a busy service's (20000 requests/s
+# in total): a p99 needs many requests before it is shown to be within 20%.
+# Exit status 0 when the first rollout is promoted and the second rolled back.
+#
+# Usage: ./scripts/demo.sh [--help]
+# Environment:
+#   VERDICT_DEMO_INTERVAL  seconds per Flagger interval (default 3)
+#   VERDICT_DEMO_RPS       requests per second to the service (default 20000)
+#   VERDICT_DEMO_KEEP=1    keep everything running at the end until Ctrl-C,
+#                          to browse the report pages and the verdict API
+#   VERDICT_DEMO_NOISE     the simulator's counts: poisson (default, seeded)
+#                          or none (the expected counts: deterministic)
+#   VERDICT_DEMO_BIN       a built verdict binary: then nothing is installed
+#                          or built (the test suite runs the demo this way)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
+  exit 0
+fi
+if [ $# -gt 0 ]; then
+  echo "demo.sh: unknown argument '$1' (try --help)" >&2
+  exit 2
+fi
 . scripts/common.sh
 
-ensure_packages "${VERDICT_BUILD_PACKAGES[@]}"
-build_verdict build
-V=./build/verdict
+INTERVAL=${VERDICT_DEMO_INTERVAL:-3}
+RPS=${VERDICT_DEMO_RPS:-20000}
+case $INTERVAL in ''|*[!0-9]*|0) echo "demo.sh: VERDICT_DEMO_INTERVAL must be a whole number of seconds >= 1, got '$INTERVAL'" >&2; exit 2 ;; esac
+case $RPS in ''|*[!0-9]*|0) echo "demo.sh: VERDICT_DEMO_RPS must be a positive whole number, got '$RPS'" >&2; exit 2 ;; esac
+
+NOISE=${VERDICT_DEMO_NOISE:-poisson}
+case $NOISE in poisson|none) ;; *) echo "demo.sh: VERDICT_DEMO_NOISE must be poisson or none, got '$NOISE'" >&2; exit 2 ;; esac
+
+if [ -n "${VERDICT_DEMO_BIN:-}" ]; then
+  V=$VERDICT_DEMO_BIN
+  [ -x "$V" ] || { echo "demo.sh: VERDICT_DEMO_BIN=$V is not an executable" >&2; exit 2; }
+else
+  ensure_packages "${VERDICT_BUILD_PACKAGES[@]}"
+  build_verdict build
+  V=./build/verdict
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/verdict-demo.XXXXXX")
-PROM_PID=""
+PIDS=()
 cleanup() {
-  if [ -n "$PROM_PID" ] && kill -0 "$PROM_PID" 2>/dev/null; then
-    kill "$PROM_PID" 2>/dev/null || true
-    wait "$PROM_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo; log "interrupted: stopping everything"; exit 130' INT TERM
 
-# Milliseconds since the epoch, for the timings.
-now_ms() { local t=${EPOCHREALTIME//[^0-9]/}; echo $(( 10#$t / 1000 )); }
-seconds_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%02d s' $(( d / 1000 )) $(( d % 1000 / 10 )); }
-
-# The judged window: the last 30 whole minutes. Each scenario goes to its own
-# namespace of service "api", so one Prometheus holds them all.
-END=$(( $(date +%s) / 60 * 60 ))
-START=$(( END - 1800 ))
-RPS=${VERDICT_DEMO_RPS:-30}
-# Scenario and the verdict a sound judge must give it at this load.
-SCENARIOS=(healthy error-regression latency-regression no-canary-traffic)
-declare -A EXPECTED=([healthy]=pass [error-regression]=fail [latency-regression]=fail
-  [no-canary-traffic]=inconclusive)
-log "generating Istio canaries for service api, v1 = control, v2 = canary, $RPS requests/s per pod, window $(date -u -d "@$START" +%H:%M)-$(date -u -d "@$END" +%H:%M) UTC"
-t0=$(now_ms)
-: > "$WORK/all.om"
-for s in "${SCENARIOS[@]}"; do
-  $V scenario "$s" --end "$END" --namespace "demo-$s" --rps-per-pod "$RPS" --out "$WORK/$s.om"
-  grep -v '^# EOF$' "$WORK/$s.om" >> "$WORK/all.om"
-done
-echo '# EOF' >> "$WORK/all.om"
-log "generated $(( $(stat -c %s "$WORK/all.om") / 1000000 )) MB of OpenMetrics in $(seconds_since "$t0")"
-
-log "backfilling them into a fresh TSDB with promtool"
-t0=$(now_ms)
-promtool tsdb create-blocks-from openmetrics "$WORK/all.om" "$WORK/data" >/dev/null
-log "backfilled in $(seconds_since "$t0")"
-printf 'global:\n  scrape_interval: 15s\n' > "$WORK/prometheus.yml"
-
-# Starts Prometheus on a free port (another process may take a port between
-# the check and the bind: then Prometheus exits and the next port is tried).
-start_prometheus() {
-  local attempt port deadline
-  for attempt in 1 2 3 4 5; do
-    port=$(( 20000 + RANDOM % 40000 ))
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
-    prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data" \
-      --storage.tsdb.retention.time=30d --web.listen-address="127.0.0.1:$port" \
-      --log.level=warn >"$WORK/prometheus.log" 2>&1 &
-    PROM_PID=$!
-    deadline=$(( $(date +%s) + 30 ))
-    while kill -0 "$PROM_PID" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
-      if curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
-        PROM_URL="http://127.0.0.1:$port"
-        return 0
-      fi
-      sleep 0.2
-    done
-    kill "$PROM_PID" 2>/dev/null || true
-    wait "$PROM_PID" 2>/dev/null || true
-    PROM_PID=""
+# start_listening NAME LOG CMD... : starts CMD in the background; waits for its
+# "NAME: listening on http://HOST:PORT" line on stdout and sets URL.
+start_listening() {
+  local name=$1 logf=$2
+  shift 2
+  "$@" >"$logf.out" 2>"$logf" &
+  PIDS+=($!)
+  local pid=$! deadline=$(( $(date +%s) + 30 ))
+  URL=""
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    URL=$(sed -n "s/^$name: listening on \(http:[^ ]*\).*/\1/p" "$logf.out" | head -1)
+    [ -n "$URL" ] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
   done
-  log "Prometheus did not start; its log:"
-  cat "$WORK/prometheus.log" >&2
+  log "$name did not start; its log:"
+  cat "$logf" >&2
   return 1
 }
-t0=$(now_ms)
-start_prometheus
-log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') is ready at $PROM_URL after $(seconds_since "$t0")"
 
-# Judges each scenario; the exit code is the verdict.
-declare -A VERDICT CODE JUDGE_TIME
-for s in "${SCENARIOS[@]}"; do
-  echo
-  log "scenario $s: $($V scenario --list | grep -E "^  $s " | sed 's/^  [^ ]* *//;s/ Expected verdict:.*//')"
-  log "verdict judge --prometheus $PROM_URL --preset istio --var namespace=demo-$s --var service=api --start $START --end $END"
-  t0=$(now_ms)
-  rc=0
-  $V judge --prometheus "$PROM_URL" --preset istio --var "namespace=demo-$s" --var service=api \
-    --start "$START" --end "$END" || rc=$?
-  JUDGE_TIME[$s]=$(seconds_since "$t0")
-  CODE[$s]=$rc
-  case $rc in
-    0) VERDICT[$s]=pass ;;
-    1) VERDICT[$s]=fail ;;
-    3) VERDICT[$s]=inconclusive ;;
-    4) VERDICT[$s]="error (data source)" ;;
-    *) VERDICT[$s]="error" ;;
-  esac
-  log "exit code $rc (0 pass, 1 fail, 3 inconclusive, 4 data source error) in ${JUDGE_TIME[$s]}"
-done
+# wait_ready URL : polls until URL answers 200.
+wait_ready() {
+  local deadline=$(( $(date +%s) + 30 ))
+  until curl -sf "$1" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
 
-echo
-echo "Summary ($RPS requests/s per pod, window $(date -u -d "@$START" +%H:%M)-$(date -u -d "@$END" +%H:%M) UTC):"
-printf '  %-20s %-14s %-20s %-5s %-10s %s\n' scenario expected verdict exit judged result
-unexpected=0
-for s in "${SCENARIOS[@]}"; do
-  mark="ok"
-  if [ "${VERDICT[$s]}" != "${EXPECTED[$s]}" ]; then
-    mark="UNEXPECTED"
-    unexpected=$(( unexpected + 1 ))
-  fi
-  printf '  %-20s %-14s %-20s %-5s %-10s %s\n' "$s" "${EXPECTED[$s]}" "${VERDICT[$s]}" \
-    "${CODE[$s]}" "${JUDGE_TIME[$s]}" "$mark"
+log "starting the traffic simulator: service api in namespace prod, $RPS requests/s, v1 (primary) 3 pods, v2 (canary) 1 pod"
+start_listening "verdict traffic" "$WORK/traffic.log" \
+  $V traffic --listen 127.0.0.1:0 --namespace prod --service api --rps "$RPS" --noise "$NOISE" --seed 20261203
+TRAFFIC_URL=$URL
+
+# Prometheus scrapes the simulator every second. Its port: a free one (another
+# process may take it between the check and the bind: then the next is tried).
+cat > "$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: api
+    static_configs:
+      - targets: ['${TRAFFIC_URL#http://}']
+YAML
+PROM_URL=""
+for attempt in 1 2 3 4 5; do
+  port=$(( 20000 + RANDOM % 40000 ))
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus" \
+    --web.listen-address="127.0.0.1:$port" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
+  PIDS+=($!)
+  if wait_ready "http://127.0.0.1:$port/-/ready"; then PROM_URL="http://127.0.0.1:$port"; break; fi
 done
-if [ "$unexpected" -ne 0 ]; then
-  log "$unexpected of ${#SCENARIOS[@]} verdicts are not the expected ones"
+if [ -z "$PROM_URL" ]; then
+  log "Prometheus did not start; its log:"
+  cat "$WORK/prometheus.log" >&2
   exit 1
 fi
-log "every verdict is the expected one"
+log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') at $PROM_URL scrapes the simulator every second"
+
+# The daemon, with the analysis of deploy/'s ConfigMap for prod/api.
+cp examples/demo/api-analysis.yaml "$WORK/api-analysis.yaml"
+cat > "$WORK/serve.yaml" <<YAML
+analyses:
+  api:
+    config: api-analysis.yaml
+canaries:
+  - namespace: prod
+    name: api
+    analysis: api
+default: flagger-istio
+YAML
+head -c 24 /dev/urandom | base64 > "$WORK/token"
+start_listening "verdict serve" "$WORK/serve.log" \
+  $V serve --prometheus "$PROM_URL" --listen 127.0.0.1:0 --config "$WORK/serve.yaml" \
+  --db "$WORK/verdict.db" --token-file "$WORK/token" --interval "${INTERVAL}s" --step 1s
+VERDICT_URL=$URL
+wait_ready "$VERDICT_URL/readyz" || { log "verdict serve is not ready; its log:"; cat "$WORK/serve.log" >&2; exit 1; }
+log "verdict serve at $VERDICT_URL"
+log "  report pages: $VERDICT_URL/   and   $VERDICT_URL/runs/prod/api"
+log "  verdict API:  $VERDICT_URL/api/v1/runs   and   $VERDICT_URL/api/v1/runs/prod/api"
+log "  its metrics:  $VERDICT_URL/metrics"
+
+rollout() {
+  local checksum=$1
+  $V rollout --canary deploy/flagger/canary.yaml --verdict-url "$VERDICT_URL" \
+    --traffic-url "$TRAFFIC_URL" --interval "${INTERVAL}s" --checksum "$checksum"
+}
+
+echo
+log "rollout 1 of 2: api v2 is healthy (0.5% errors, like v1)"
+t0=$(date +%s)
+rc1=0
+rollout rev-healthy || rc1=$?
+log "rollout 1 ended with exit code $rc1 (0 promoted, 1 rolled back) after $(( $(date +%s) - t0 )) s"
+
+echo
+log "rollout 2 of 2: the next api v2 has an error spike (5% of requests fail)"
+curl -sf -X PUT -H 'Content-Type: application/json' -d '{"error_rate":0.05}' \
+  "$TRAFFIC_URL/control/subsets/v2" >/dev/null
+t0=$(date +%s)
+rc2=0
+rollout rev-error-spike || rc2=$?
+log "rollout 2 ended with exit code $rc2 (0 promoted, 1 rolled back) after $(( $(date +%s) - t0 )) s"
+
+echo
+ok=1
+[ "$rc1" -eq 0 ] && r1="promoted (expected)" || { r1="NOT promoted (exit $rc1)"; ok=0; }
+[ "$rc2" -eq 1 ] && r2="rolled back (expected)" || { r2="NOT rolled back (exit $rc2)"; ok=0; }
+echo "Summary:"
+echo "  rollout 1, healthy v2:      $r1"
+echo "  rollout 2, error spike v2:  $r2"
+echo "  every verdict and its reason: $VERDICT_URL/runs/prod/api (report page),"
+echo "    $VERDICT_URL/api/v1/runs/prod/api/history (JSON); VERDICT_DEMO_KEEP=1 keeps them up"
+if [ "${VERDICT_DEMO_KEEP:-0}" = 1 ]; then
+  log "VERDICT_DEMO_KEEP=1: everything keeps running; Ctrl-C to stop"
+  while :; do sleep 3600; done
+fi
+[ "$ok" -eq 1 ] || { log "the demo did not end as expected"; exit 1; }
+log "the healthy canary was promoted and the bad one rolled back"

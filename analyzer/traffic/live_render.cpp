@@ -28,7 +28,6 @@ std::string RenderExposition(const TrafficSnapshot& snapshot) {
 }
 
 std::string RenderExposition(const std::vector<TrafficSnapshot>& snapshots) {
-  const std::vector<double>& bounds = IstioDurationBucketsMs();
   std::string requests =
       "# HELP istio_requests_total Requests served (simulated by verdict traffic).\n"
       "# TYPE istio_requests_total counter\n";
@@ -43,6 +42,7 @@ std::string RenderExposition(const std::vector<TrafficSnapshot>& snapshots) {
       "# HELP checkout_failures_total Checkouts failed (simulated by verdict traffic).\n"
       "# TYPE checkout_failures_total counter\n";
   for (const TrafficSnapshot& s : snapshots) {
+    const std::vector<double>& bounds = s.bounds_ms;  // each service its own
     for (const SubsetCounters& subset : s.subsets) {
       for (const PodCounters& pod : subset.pods) {
         const std::string labels = PodLabels(s, subset, pod);

@@ -84,6 +84,19 @@ Status ValidateLiveTrafficConfig(const LiveTrafficConfig& c) {
   VERDICT_RETURN_IF_ERROR(ValidateSubsetSettings(c.v1, c.client_error_rate, "v1."));
   VERDICT_RETURN_IF_ERROR(ValidateSubsetSettings(c.v2, c.client_error_rate, "v2."));
   if (c.step.count() <= 0) return Bad("step", "> 0 ms", static_cast<double>(c.step.count()));
+  const std::vector<double>& b = c.bucket_bounds_ms;
+  if (b.size() < 2 || !std::isinf(b.back())) {
+    return InvalidArgumentError(
+        "bucket_bounds_ms: needs at least one finite bound and must end with +Inf");
+  }
+  for (std::size_t i = 0; i + 1 < b.size(); ++i) {
+    if (!(b[i] > 0) || !std::isfinite(b[i]) || (i > 0 && !(b[i] > b[i - 1]))) {
+      return InvalidArgumentError(fmt::format(
+          "bucket_bounds_ms: bounds must be positive, finite and strictly increasing, got {} at "
+          "position {}",
+          b[i], i + 1));
+    }
+  }
   return Status::Ok();
 }
 
@@ -111,7 +124,7 @@ StatusOr<std::unique_ptr<LiveTraffic>> LiveTraffic::Create(const LiveTrafficConf
 
 LiveTraffic::LiveTraffic(const LiveTrafficConfig& config, const analyzer::Clock* clock)
     : clock_(clock), start_(clock->Now()), config_(config), rng_(config.seed) {
-  const std::size_t cells = IstioDurationBucketsMs().size();
+  const std::size_t cells = config.bucket_bounds_ms.size();
   const std::pair<const char*, int> shape[] = {{"v1", config.v1_pods}, {"v2", config.v2_pods}};
   for (const auto& [version, pods] : shape) {
     Subset s;
@@ -141,7 +154,7 @@ void LiveTraffic::AdvanceLocked() {
 // expected values of all steps at once.
 void LiveTraffic::AddSteps(int64_t steps) {
   const double step_seconds = static_cast<double>(config_.step.count()) / 1000;
-  const std::vector<double>& bounds = IstioDurationBucketsMs();
+  const std::vector<double>& bounds = config_.bucket_bounds_ms;
   struct Plan {
     double per_pod = 0;  // mean requests per pod and step
     std::vector<double> shares, probs, means;
@@ -197,6 +210,7 @@ TrafficSnapshot LiveTraffic::Snapshot() {
   TrafficSnapshot snap;
   snap.namespace_name = config_.namespace_name;
   snap.service = config_.service;
+  snap.bounds_ms = config_.bucket_bounds_ms;
   for (const Subset& s : subsets_) {
     SubsetCounters out;
     out.version = s.version;

@@ -9,7 +9,8 @@
 //  - per subset: `error_rate` of its requests answered 503, the shared
 //    `client_error_rate` answered 404, the rest 200; latencies from the shared
 //    LatencyModel (analyzer/traffic/latency.h) times the subset's
-//    `latency_factor`, binned into Istio's default buckets;
+//    `latency_factor`, binned into `bucket_bounds_ms` (Istio's default
+//    buckets unless set: Istio's statsHistogramBuckets annotation changes them);
 //  - a business counter: `checkout_attempts_per_request` checkouts per
 //    request, of which `checkout_failure_rate` fail.
 // Time advances in whole steps (`step`, 1 s) since construction, lazily: each
@@ -64,6 +65,9 @@ struct LiveTrafficConfig {
   int v2_pods = 1;                      // 1..100
   double client_error_rate = 0.01;      // 404 share, both subsets; + error_rate <= 1
   LatencyModel latency;                 // v1's with latency_factor 1
+  // Histogram bucket bounds (ms), strictly increasing, positive, ending with
+  // +Inf (appended when missing); default Istio's (IstioDurationBucketsMs()).
+  std::vector<double> bucket_bounds_ms = IstioDurationBucketsMs();
   SubsetSettings v1;
   SubsetSettings v2;
   Noise noise = Noise::kPoisson;
@@ -82,7 +86,7 @@ Status ValidateSubsetSettings(const SubsetSettings& settings, double client_erro
 struct CodeCounters {
   std::string code;             // "200", "404", "503"
   double requests = 0;          // _count and the +Inf bucket
-  std::vector<double> buckets;  // cumulative, one per IstioDurationBucketsMs() bound
+  std::vector<double> buckets;  // cumulative, one per TrafficSnapshot::bounds_ms
   double sum_ms = 0;            // _sum
 };
 
@@ -103,6 +107,7 @@ struct SubsetCounters {
 struct TrafficSnapshot {
   std::string namespace_name;
   std::string service;
+  std::vector<double> bounds_ms;        // the bucket bounds, last +Inf
   std::vector<SubsetCounters> subsets;  // v1, v2
 };
 

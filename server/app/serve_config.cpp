@@ -10,30 +10,12 @@
 #include "rules/kayenta_import.h"
 #include "rules/parse.h"
 #include "rules/presets.h"
+#include "server/app/yaml_problems.h"
 
 namespace verdict::app {
 namespace {
 
-// Collects "<file>:<line>: <field>: <message>" lines.
-class Problems {
- public:
-  explicit Problems(std::string file) : file_(std::move(file)) {}
-  void Add(const YAML::Node& at, const std::string& field, const std::string& message) {
-    const int line = at.IsDefined() ? at.Mark().line + 1 : 0;
-    lines_.push_back(file_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + field + ": " +
-                     message);
-  }
-  bool empty() const { return lines_.empty(); }
-  Status ToStatus() const {
-    std::string text;
-    for (const std::string& l : lines_) text += (text.empty() ? "" : "\n") + l;
-    return InvalidArgumentError(text);
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
+using Problems = YamlProblems;
 
 bool IsString(const YAML::Node& n) { return n.IsScalar(); }
 
@@ -211,8 +193,7 @@ StatusOr<std::shared_ptr<const AnalysisEntry>> ServeConfig::Select(
     }
   }
   if (auto entry = Find(chosen)) return entry;
-  return NotFoundError("unknown analysis \"" + chosen + "\" (available: " + Available(*this) +
-                       ")");
+  return NotFoundError("unknown analysis \"" + chosen + "\" (available: " + Available(*this) + ")");
 }
 
 StatusOr<ServeConfig> DefaultServeConfig() {
@@ -264,8 +245,7 @@ StatusOr<ServeConfig> LoadServeConfig(const std::string& path) {
     const YAML::Node def = root["default"];
     if (def.IsDefined()) {
       if (!IsString(def) || !config.Find(def.as<std::string>())) {
-        problems.Add(def, "default",
-                     "unknown analysis (available: " + Available(config) + ")");
+        problems.Add(def, "default", "unknown analysis (available: " + Available(config) + ")");
       } else {
         config.default_analysis = def.as<std::string>();
       }

@@ -195,6 +195,7 @@ int Run(const RolloutFlags& f) {
   g_driver.store(&driver);
   struct sigaction action {};
   action.sa_handler = OnSignal;
+  action.sa_flags = SA_RESTART;  // a hook call in flight finishes; the stop comes after the tick
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);

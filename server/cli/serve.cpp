@@ -26,6 +26,7 @@
 #include "server/metrics/registry.h"
 #include "server/scheduler/evaluator.h"
 #include "server/scheduler/instrumented_source.h"
+#include "server/scheduler/kayenta_executions.h"
 #include "server/scheduler/run_manager.h"
 #include "server/scheduler/worker_pool.h"
 #include "server/store/store.h"
@@ -166,6 +167,9 @@ int Run(const ServeOptions& o) {
   server::JudgeEvaluator evaluator(source, step);
   server::WorkerPool pool(static_cast<size_t>(o.evaluators));
   server::RunManager runs(**store, clock, pool, evaluator, *config, &metrics, options);
+  server::KayentaExecutionOptions kayenta_options;
+  kayenta_options.deadline = options.evaluation_deadline;
+  server::KayentaExecutions kayenta(pool, clock, source, *config, &metrics, kayenta_options);
   if (Status st = runs.Restore(); !st.ok()) {
     ReportError(kCommand, st.ToString(), kExitSource);
     return kExitSource;
@@ -178,8 +182,11 @@ int Run(const ServeOptions& o) {
   server::HttpServer http(http_options, &metrics);
   server::AddFlaggerRoutes(http, runs, &metrics);
   server::AddDashboardRoutes(http, runs);
+  server::AddReportRoutes(http, runs);
   server::AddOnCallRoutes(http, runs, auth);
   server::AddOpsRoutes(http, metrics, [] { return std::string(); });
+  server::AddArgoRoutes(http, runs, &metrics);
+  server::AddKayentaRoutes(http, kayenta);
   if (Status st = http.Start(); !st.ok()) {
     ReportError(kCommand, st.message(), kExitUsage);
     pool.Shutdown();
@@ -210,6 +217,7 @@ int Run(const ServeOptions& o) {
         continue;
       }
       runs.SetConfig(*reloaded);
+      kayenta.SetConfig(*reloaded);
       spdlog::info("SIGHUP: config {} reloaded", o.config);
     } else if (sig == SIGTERM || sig == SIGINT) {
       spdlog::info("signal {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -217,7 +225,8 @@ int Run(const ServeOptions& o) {
     }
   }
   http.Stop();
-  const bool drained = runs.Drain(options.evaluation_deadline + std::chrono::seconds(1));
+  const bool drained = runs.Drain(options.evaluation_deadline + std::chrono::seconds(1)) &&
+                       kayenta.Drain(options.evaluation_deadline + std::chrono::seconds(1));
   pool.Shutdown();
   spdlog::info("stopped drained={}", drained);
   return 0;
@@ -230,9 +239,10 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the daemon: Flagger webhooks (POST /flagger/<type>), the verdict API "
-      "(/api/v1/runs), on-call rollback/hold/resume, /metrics, /healthz and /readyz. "
-      "Without --config every canary is judged with the flagger-istio preset. See "
-      "docs/flagger.md.");
+      "(/api/v1/runs), the report pages (/), on-call rollback/hold/resume, Argo Rollouts' web "
+      "provider (GET /api/v1/argo/<namespace>/<name>) and a Kayenta-compatible API (/canaryConfig, "
+      "/canary), /metrics, /healthz and /readyz. Without --config every canary is judged with "
+      "the flagger-istio preset. See docs/flagger.md, docs/argo.md and docs/reports.md.");
   AddPrometheusFlags(*cmd, opts->prometheus);  // --log-level is serve's own (default info)
   cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 
 #include "rules/duration.h"
 #include "server/api/flagger_payload.h"
+#include "server/app/yaml_problems.h"
 #include "server/http/http_client.h"
 
 namespace verdict::server {
@@ -16,26 +17,7 @@ namespace {
 
 constexpr const char* kApiVersion = "flagger.app/v1beta1";
 
-// Collects "<source>:<line>: <field>: <message>" lines.
-class Problems {
- public:
-  explicit Problems(std::string source) : source_(std::move(source)) {}
-  void Add(const YAML::Node& at, const std::string& field, const std::string& message) {
-    const int line = at.IsDefined() ? at.Mark().line + 1 : 0;
-    lines_.push_back(source_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + field + ": " +
-                     message);
-  }
-  bool empty() const { return lines_.empty(); }
-  Status ToStatus() const {
-    std::string text;
-    for (const std::string& l : lines_) text += (text.empty() ? "" : "\n") + l;
-    return InvalidArgumentError(text);
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string> lines_;
-};
+using Problems = app::YamlProblems;
 
 // A missing key of a const node is an invalid node, which throws on anything
 // but IsDefined(): every read goes through these.

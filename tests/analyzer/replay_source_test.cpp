@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "judge_test_util.h"
 
@@ -115,6 +116,35 @@ TEST(ReplaySource, ARecordedErrorIsReturnedWithItsCode) {
   auto d = Fetch(**source, Spec("a", rules::MetricKind::kSeries));
   EXPECT_EQ(d.status().code(), StatusCode::kDeadlineExceeded);
   EXPECT_EQ(d.status().message(), "query timed out after 30s");
+}
+
+// Found with fuzz_replay: a non-string code threw out of FromJson
+// (nlohmann::json::value), and huge start_unix/step_seconds overflowed int64
+// computing the step ends (undefined behaviour).
+TEST(ReplaySource, ARecordedErrorWhoseCodeOrMessageIsNotAStringIsAnInputError) {
+  EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"a": {"error": {"code": 1}}}})"),
+            "rec.json: metrics.a.error.code: expected a string, got 1");
+  EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"a": {"error": {"message": ["x"]}}}})"),
+            "rec.json: metrics.a.error.message: expected a string, got [\"x\"]");
+}
+
+TEST(ReplaySource, StepEndsBeyond64BitSecondsAreAnInputError) {
+  EXPECT_EQ(Error(R"({"step_seconds": 9223372036854775807, "start_unix": 9223372036854775807,
+      "metrics": {"a": {"canary": {"values": [1, 2]}}}})"),
+            "rec.json: metrics.a: start_unix + 2 steps * step_seconds is beyond 64-bit Unix "
+            "seconds");
+  EXPECT_FALSE(ReplaySource::FromJson(R"({"step_seconds": 4611686018427387904,
+      "metrics": {"a": {"canary": {"values": [1, 2]}}}})",
+                                      "rec.json")
+                   .ok());
+  // The largest end that fits is accepted.
+  auto source = ReplaySource::FromJson(R"({"step_seconds": 1, "start_unix": 9223372036854775805,
+      "metrics": {"a": {"canary": {"values": [1, 2]}}}})",
+                                       "rec.json");
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  auto d = Fetch(**source, Spec("a", rules::MetricKind::kThreshold));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->step_end_unix, (std::vector<int64_t>{9223372036854775806, 9223372036854775807}));
 }
 
 TEST(ReplaySource, AnUnreadableFileIsAnInputError) {

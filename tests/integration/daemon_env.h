@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -36,22 +37,29 @@ using Json = nlohmann::json;
 
 inline Json ParseJson(const std::string& text) { return Json::parse(text, nullptr, false); }
 
-// Subset presets for the exporter: the product's defaults (1% 404s, the
-// shared latency model) with 0.5% 503s, or the given share of 503s.
-inline traffic::SubsetSettings Healthy() {
-  traffic::SubsetSettings s;
-  s.error_rate = 0.005;
-  return s;
+// One subset's traffic in the exporter: its settings and its request rate.
+struct SubsetTraffic {
+  traffic::SubsetSettings settings;
+  double requests_per_second = 400;  // high rates so a verdict comes quickly
+};
+// The product's subset defaults (1% 404s) with 0.5% 503s, or the given share
+// of 503s.
+inline SubsetTraffic Healthy(double rps = 400) {
+  SubsetTraffic t;
+  t.settings.error_rate = 0.005;
+  t.requests_per_second = rps;
+  return t;
 }
-inline traffic::SubsetSettings Erroring(double error_rate) {
-  traffic::SubsetSettings s = Healthy();
-  s.error_rate = error_rate;
-  return s;
+inline SubsetTraffic Erroring(double error_rate, double rps = 400) {
+  SubsetTraffic t = Healthy(rps);
+  t.settings.error_rate = error_rate;
+  return t;
 }
 
-// The model of canary ns/name: `canary` (workload NAME) and `primary`
-// (NAME-primary) with `rps_per_subset` requests per second each (high rates
-// so a verdict comes quickly), without noise, and:
+// The model of canary ns/name: subsets v2 = `canary` (workload NAME) and
+// v1 = `primary` (NAME-primary) at their rates (the total rate and the
+// canary weight LiveTraffic routes by: the canary's rate must be a whole
+// percent of the total), without noise, and:
 //  - one pod each: subsets with the same settings then serve identical
 //    counters, so a healthy canary is judged on equal data (with the seed's 3
 //    primary pods, noise-free counts are rounded down per pod series, so per
@@ -63,19 +71,20 @@ inline traffic::SubsetSettings Erroring(double error_rate) {
 //    (the default model's tail puts p99 in (250, 500] with under 1%, and a
 //    healthy canary's p99 would need minutes of traffic to pass).
 inline traffic::LiveTrafficConfig CanaryTraffic(const std::string& ns, const std::string& name,
-                                                const traffic::SubsetSettings& canary,
-                                                const traffic::SubsetSettings& primary,
-                                                double rps_per_subset = 400) {
+                                                const SubsetTraffic& canary,
+                                                const SubsetTraffic& primary) {
   traffic::LiveTrafficConfig c;
   c.namespace_name = ns;
   c.service = name;
-  c.requests_per_second = 2 * rps_per_subset;
-  c.canary_weight = 50;
+  c.requests_per_second = canary.requests_per_second + primary.requests_per_second;
+  const double weight = 100 * canary.requests_per_second / c.requests_per_second;
+  c.canary_weight = static_cast<int>(std::lround(weight));
+  EXPECT_NEAR(weight, c.canary_weight, 1e-9) << ns << "/" << name << ": not a whole percent";
   c.v1_pods = 1;
   c.v2_pods = 1;
   c.latency = traffic::ScenarioLatencyModel();
-  c.v1 = primary;
-  c.v2 = canary;
+  c.v1 = primary.settings;
+  c.v2 = canary.settings;
   c.noise = traffic::Noise::kNone;
   return c;
 }
@@ -121,7 +130,7 @@ class DaemonTest : public ::testing::Test {
   static void SetUpTestSuite() {
     exporter_ = new MeshExporter();
     ASSERT_TRUE(
-        exporter_->AddCanary(CanaryTraffic("warmup", "api", Healthy(), Healthy(), 10)).ok());
+        exporter_->AddCanary(CanaryTraffic("warmup", "api", Healthy(10), Healthy(10))).ok());
     ASSERT_TRUE(exporter_->Start().ok());
     auto prometheus = ScrapingPrometheus::Start(
         {exporter_->target()}, "istio_requests_total{destination_workload_namespace=\"warmup\"}");
@@ -160,20 +169,27 @@ class DaemonTest : public ::testing::Test {
   }
 
   // Adds ns/name to the exporter (CanaryTraffic) and waits until Prometheus
-  // has scraped every pod of both workloads twice (so increases exist).
-  static void AddCanary(const std::string& ns, const std::string& name,
-                        const traffic::SubsetSettings& canary,
-                        const traffic::SubsetSettings& primary, double rps_per_subset = 400) {
-    const traffic::LiveTrafficConfig config =
-        CanaryTraffic(ns, name, canary, primary, rps_per_subset);
-    const Status added = exporter_->AddCanary(config);
+  // has scraped it (WaitScraped).
+  static void AddCanary(const std::string& ns, const std::string& name, const SubsetTraffic& canary,
+                        const SubsetTraffic& primary) {
+    ServeCanary(ns, name, canary, primary);
+    WaitScraped(ns, name);
+  }
+  // Adds ns/name to the exporter without waiting (to register several
+  // canaries before they are scraped together).
+  static void ServeCanary(const std::string& ns, const std::string& name,
+                          const SubsetTraffic& canary, const SubsetTraffic& primary) {
+    const Status added = exporter_->AddCanary(CanaryTraffic(ns, name, canary, primary));
     ASSERT_TRUE(added.ok()) << added.ToString();
+  }
+  // Waits until Prometheus has scraped both workloads of ns/name (one pod
+  // each) twice, so increases exist.
+  static void WaitScraped(const std::string& ns, const std::string& name) {
     const std::string query =
         "count_over_time(istio_requests_total{"
         "destination_workload_namespace=\"" +
         ns + "\",response_code=\"200\"}[1m]) >= 2";
-    const long pods = config.v1_pods + config.v2_pods;
-    ASSERT_TRUE(PollUntil([&] { return prometheus_->QuerySeries(query) == pods; },
+    ASSERT_TRUE(PollUntil([&] { return prometheus_->QuerySeries(query) == 2; },
                           std::chrono::milliseconds(30000)))
         << "prometheus never scraped " << ns << "/" << name;
   }

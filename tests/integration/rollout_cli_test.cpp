@@ -53,9 +53,9 @@ class RolloutCli : public DaemonTest {
 
 TEST_F(RolloutCli, HealthyCanaryIsPromotedAndTheTableShowsEveryHook) {
   // Much traffic with few errors: the evidence for a pass comes within seconds.
-  traffic::SubsetSettings busy = Healthy();
-  busy.error_rate = 0.001;
-  AddCanary("rollout-good", "api", busy, busy, 2000);
+  SubsetTraffic busy = Healthy(2000);
+  busy.settings.error_rate = 0.001;
+  AddCanary("rollout-good", "api", busy, busy);
   auto daemon = StartDaemon();
   ASSERT_NE(daemon, nullptr);
   const std::string url = "http://127.0.0.1:" + std::to_string(daemon->port());

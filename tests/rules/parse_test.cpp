@@ -85,6 +85,36 @@ TEST(Parse, YamlSyntaxErrorReportsItsLine) {
   EXPECT_EQ(errors[0].ToString("c.yaml").rfind("c.yaml:4:", 0), 0u) << errors[0].ToString("c.yaml");
 }
 
+// Found by fuzz_config_yaml: yaml-cpp accepted a name with a stray Latin-1
+// byte, and printing the config as JSON (check-config --json) then threw.
+TEST(Parse, YamlThatIsNotUtf8IsRejectedWithItsLineAndColumn) {
+  const auto errors = Errors("version: 1\nname: caf\xe9\nmetrics: []\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_EQ(errors[0].column, 10);
+  EXPECT_EQ(errors[0].message, "not valid UTF-8 (byte 0xE9): the config must be UTF-8 text");
+  // Truncated, overlong, surrogate and out-of-range sequences are rejected too.
+  for (const char* bad : {"name: \xc3", "name: \xc0\xaf", "name: \xed\xa0\x80",
+                          "name: \xf4\x90\x80\x80", "name: \xff"}) {
+    const auto e = Errors(std::string("version: 1\n") + bad + "\n");
+    ASSERT_FALSE(e.empty()) << bad;
+    EXPECT_EQ(e[0].message.rfind("not valid UTF-8", 0), 0u) << bad;
+    EXPECT_EQ(e[0].line, 2) << bad;
+  }
+}
+
+TEST(Parse, Utf8TextInYamlRoundTripsThroughJson) {
+  auto config = ParseConfig(
+      "version: 1\nname: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa4\"\n"
+      "metrics: [{name: q, kind: threshold, query: q, max: 1}]\n",
+      Format::kYaml);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->name, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa4");
+  auto again = ParseConfig(ConfigToJson(*config), Format::kJson);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->name, config->name);
+}
+
 TEST(Parse, JsonSyntaxErrorReportsLineAndColumn) {
   const auto errors = Errors("{\n  \"version\": 1,\n  \"metrics\": [,]\n}", Format::kJson);
   ASSERT_EQ(errors.size(), 1u);

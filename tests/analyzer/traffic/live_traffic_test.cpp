@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -158,6 +159,38 @@ TEST(LiveTraffic, LatencyBucketsFollowTheModelsCdfTimesTheFactor) {
                              m.tail_weight * m.median_ms * m.tail_median_factor *
                                  std::exp(m.tail_sigma * m.tail_sigma / 2));
   EXPECT_NEAR(sum / count, mean, 1e-3 * mean);
+}
+
+// Custom bucket bounds (Istio's statsHistogramBuckets): the counts per bound
+// follow the model's CDF at those bounds, and the renderer writes exactly them.
+TEST(LiveTraffic, CustomBucketBoundsBinTheModelAtThoseBounds) {
+  analyzer::SimulatedClock clock;
+  LiveTrafficConfig c = Config(Noise::kNone);
+  c.bucket_bounds_ms = {100, 300, 350, 400, std::numeric_limits<double>::infinity()};
+  auto traffic = Make(c, clock);
+  clock.Advance(seconds(600));
+  const TrafficSnapshot s = traffic->Snapshot();
+  ASSERT_EQ(s.bounds_ms, c.bucket_bounds_ms);
+  const Totals t = Sum(s, "v1");
+  ASSERT_EQ(t.buckets.size(), c.bucket_bounds_ms.size());
+  const LatencyModel m;
+  for (std::size_t b = 0; b + 1 < c.bucket_bounds_ms.size(); ++b) {
+    EXPECT_NEAR(t.buckets[b], t.requests * LatencyCdf(m, c.bucket_bounds_ms[b]), 9.0)
+        << "le " << c.bucket_bounds_ms[b];
+  }
+  const std::string text = RenderExposition(s);
+  EXPECT_NE(text.find("le=\"350\""), std::string::npos);
+  EXPECT_EQ(text.find("le=\"250\""), std::string::npos);
+}
+
+TEST(LiveTraffic, BucketBoundsMustIncreaseAndEndWithInf) {
+  analyzer::SimulatedClock clock;
+  LiveTrafficConfig c = Config(Noise::kNone);
+  c.bucket_bounds_ms = {100, 50, std::numeric_limits<double>::infinity()};
+  EXPECT_NE(LiveTraffic::Create(c, &clock).status().message().find("bucket_bounds_ms"),
+            std::string::npos);
+  c.bucket_bounds_ms = {100, 200};
+  EXPECT_NE(LiveTraffic::Create(c, &clock).status().message().find("+Inf"), std::string::npos);
 }
 
 // Poisson counts over 600 s: each total within 4.5 standard deviations
