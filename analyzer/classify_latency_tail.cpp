@@ -23,29 +23,12 @@
 #include <cmath>
 #include <optional>
 
+#include "analyzer/judge_bounds.h"
 #include "analyzer/judge_internal.h"
 #include "stats/count_betting.h"
 
 namespace verdict::analyzer::judge_detail {
 namespace {
-
-std::optional<size_t> BoundNearQuantile(double q, const std::vector<double>& bounds,
-                                        const std::vector<double>& cumulative) {
-  const double total = cumulative.back();
-  if (!(total > 0)) return std::nullopt;
-  std::optional<size_t> best;
-  double best_distance = 0;
-  for (size_t b = 0; b + 1 < bounds.size(); ++b) {
-    const double above = (total - cumulative[b]) / total;
-    if (!(above > 0)) continue;
-    const double distance = std::fabs(std::log(above / (1 - q)));
-    if (!best || distance < best_distance) {
-      best = b;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
 
 // The canary's bound for control bound `b`: up = the smallest finite bound
 // >= the shifted value, down = the largest finite bound <= it.

@@ -245,4 +245,23 @@ Interval InterpolatedQuantileBounds(const std::vector<double>& bounds,
   return {Inverse(xs, upper, q), Inverse(xs, lower, q)};
 }
 
+std::optional<std::size_t> BoundNearQuantile(double q, const std::vector<double>& bounds,
+                                             const std::vector<double>& cumulative) {
+  if (cumulative.empty() || cumulative.size() != bounds.size()) return std::nullopt;
+  const double total = cumulative.back();
+  if (!(total > 0)) return std::nullopt;
+  std::optional<std::size_t> best;
+  double best_distance = 0;
+  for (std::size_t b = 0; b + 1 < bounds.size(); ++b) {
+    const double above = (total - cumulative[b]) / total;
+    if (!(above > 0)) continue;
+    const double distance = std::fabs(std::log(above / (1 - q)));
+    if (!best || distance < best_distance) {
+      best = b;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
 }  // namespace verdict::analyzer

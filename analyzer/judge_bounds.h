@@ -8,7 +8,9 @@
 // Thread safety: pure functions and value types.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace verdict::analyzer {
@@ -123,5 +125,14 @@ Interval BinomialQuantileBounds(const std::vector<double>& bounds,
 Interval InterpolatedQuantileBounds(const std::vector<double>& bounds,
                                     const std::vector<double>& counts, double q, double alpha,
                                     bool sequential);
+
+// The finite bound of `bounds` whose share of observations above it, in the
+// cumulative counts `cumulative` (bounds order, +Inf last), is nearest to
+// 1 - q on a log scale, among bounds with a positive share above; nullopt
+// when there are no observations, none lies above a finite bound, or the
+// sizes differ. The tail test's bound (classify_latency_tail.cpp), also used
+// by the simulation study's betting method.
+std::optional<std::size_t> BoundNearQuantile(double q, const std::vector<double>& bounds,
+                                             const std::vector<double>& cumulative);
 
 }  // namespace verdict::analyzer

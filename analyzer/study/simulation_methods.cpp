@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "analyzer/judge_bounds.h"
 #include "stats/count_betting.h"
 #include "stats/count_eprocess.h"
 #include "stats/mann_whitney.h"
@@ -195,7 +196,7 @@ class LatencyMethods {
     }
     if (!Rejected(*out, Method::kP99TailBetting)) {
       // The bound is chosen from the earlier steps only (predictable).
-      const auto tail_bound = TailBoundNearQuantile(options_.quantile, bounds, control_past_);
+      const auto tail_bound = analyzer::BoundNearQuantile(options_.quantile, bounds, control_past_);
       if (tail_bound) {
         VERDICT_RETURN_IF_ERROR(
             tail_.Add(stats::SlowRequestStep(*tail_bound, s.canary.buckets, s.control.buckets)));
@@ -362,25 +363,6 @@ StatusOr<bool> KayentaClassifiesHigh(const std::vector<double>& canary,
   const double mean_ratio =
       control_mean == 0 ? 1.0 : (canary_sum / static_cast<double>(c.size())) / control_mean;
   return r->ci_low > options.kayenta_tolerance * std::fabs(r->estimate) && mean_ratio >= 1.0;
-}
-
-std::optional<std::size_t> TailBoundNearQuantile(double q, const std::vector<double>& bounds,
-                                                 const std::vector<double>& cumulative) {
-  if (cumulative.empty() || cumulative.size() != bounds.size()) return std::nullopt;
-  const double total = cumulative.back();
-  if (!(total > 0)) return std::nullopt;
-  std::optional<std::size_t> best;
-  double best_distance = 0;
-  for (std::size_t b = 0; b + 1 < bounds.size(); ++b) {
-    const double above = (total - cumulative[b]) / total;
-    if (!(above > 0)) continue;
-    const double distance = std::fabs(std::log(above / (1 - q)));
-    if (!best || distance < best_distance) {
-      best = b;
-      best_distance = distance;
-    }
-  }
-  return best;
 }
 
 double HistogramQuantile(double q, const std::vector<double>& bounds,

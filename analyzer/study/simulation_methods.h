@@ -43,7 +43,7 @@
 //  - kP99TailBetting (Verdict's p99 check since issue 9): the step-betting
 //    e-process on the share of requests above the bucket bound nearest the
 //    control's p-quantile, the bound chosen before each step from the
-//    control's buckets of the earlier steps (TailBoundNearQuantile; no bet at
+//    control's buckets of the earlier steps (analyzer::BoundNearQuantile; no bet at
 //    step 1). Null: the canary's share above that bound is not higher.
 //  - kMannWhitneyP99 / kKayentaP99: as above, on each side's per-step p99
 //    computed from that step's bucket increments the way Prometheus'
@@ -133,13 +133,6 @@ StatusOr<RunOutcome> EvaluateRollout(const Rollout& rollout, const MethodOptions
 StatusOr<bool> KayentaClassifiesHigh(const std::vector<double>& canary,
                                      const std::vector<double>& control,
                                      const MethodOptions& options);
-
-// The finite bound of `bounds` whose share of observations above it, in the
-// cumulative counts `cumulative` (bounds order, +Inf last), is nearest to
-// 1 - q on a log scale, among bounds with a positive share above; nullopt
-// when there are no observations or none lies above a finite bound.
-std::optional<std::size_t> TailBoundNearQuantile(double q, const std::vector<double>& bounds,
-                                                 const std::vector<double>& cumulative);
 
 // Prometheus' histogram_quantile(q, ...) on one step's cumulative bucket
 // counts (bounds as IstioDurationBucketsMs(), +Inf last): rank = q * total;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -194,4 +195,15 @@ TEST(JudgeBounds, TSequenceEverMissesTheMeanLessThanAlphaOfTheTime) {
 }
 
 }  // namespace
+TEST(BoundNearQuantile, PicksTheBoundWhoseShareAboveIsNearestOneMinusQ) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> bounds = {1, 2, 4, inf};
+  // Shares above: 1: 0.1, 2: 0.02, 4: 0.002. For q = 0.99 (1%): 2 (x2 off)
+  // beats 4 (x5 off); for q = 0.9 the bound 1.
+  EXPECT_EQ(BoundNearQuantile(0.99, bounds, {900, 980, 998, 1000}), 1u);
+  EXPECT_EQ(BoundNearQuantile(0.9, bounds, {900, 980, 998, 1000}), 0u);
+  EXPECT_FALSE(BoundNearQuantile(0.99, bounds, {0, 0, 0, 0}).has_value());
+  EXPECT_FALSE(BoundNearQuantile(0.99, bounds, {10, 10, 10, 10}).has_value());
+}
+
 }  // namespace verdict::analyzer

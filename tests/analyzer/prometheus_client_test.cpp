@@ -21,6 +21,7 @@
 #include "analyzer/prom_http.h"
 #include "analyzer/prom_json.h"
 #include "analyzer/prom_token.h"
+#include "tests/support/refusing_port.h"
 
 namespace verdict::analyzer {
 namespace {
@@ -30,27 +31,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A port on 127.0.0.1 that refuses connections while this object lives: the
-// socket is bound but never listens, so no other process can take the port.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { ::close(fd_); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using ::verdict::testsupport::RefusingPort;
 
 PrometheusOptions Options(const std::string& url) {
   PrometheusOptions o;

@@ -11,28 +11,15 @@
 #include <vector>
 
 #include "stats/status.h"
+#include "tests/support/refusing_port.h"
 
 namespace verdict::integration {
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to 0, then closed).
 int FreePort();
 
-// A port on 127.0.0.1 that refuses connections for as long as this object
-// lives: a socket is bound to it but never listens, so no other process can
-// take the port meanwhile.
-class RefusingPort {
- public:
-  RefusingPort();
-  ~RefusingPort();
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = -1;
-};
+// A port on 127.0.0.1 that refuses connections while it lives (tests/support).
+using RefusingPort = testsupport::RefusingPort;
 
 // Polls `condition` every few milliseconds until it holds (true) or `timeout`
 // passes (false). The only waiting the integration tests do.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/server/cli_test_util.h"
+#include "tests/support/refusing_port.h"
 
 namespace {
 
@@ -20,27 +21,7 @@ using verdict::cli::testing::ScratchDir;
 
 const std::string kFixture = VERDICT_FIXTURE_DIR "/flagger/canary.yaml";
 
-// A port on 127.0.0.1 that refuses connections while this lives.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port_ = ntohs(addr.sin_port);
-    }
-  }
-  ~RefusingPort() { close(fd_); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using ::verdict::testsupport::RefusingPort;
 
 TEST(RolloutCli, HelpDocumentsEveryFlagAndTheExitCodes) {
   CliRun r = RunSubcommand("rollout", {"--help"});

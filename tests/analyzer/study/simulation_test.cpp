@@ -166,17 +166,6 @@ TEST(Rollout, ARestartMultipliesOnePodsErrorsAtThatStepOnly) {
   EXPECT_NE(ValidateRolloutConfig(c).message().find("restart_step"), std::string::npos);
 }
 
-TEST(TailBoundNearQuantile, PicksTheBoundWhoseShareAboveIsNearestOneMinusQ) {
-  const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> bounds = {1, 2, 4, inf};
-  // Shares above: 1: 0.1, 2: 0.02, 4: 0.002. For q = 0.99 (1%): 2 (x2 off)
-  // beats 4 (x5 off); for q = 0.9 the bound 1.
-  EXPECT_EQ(TailBoundNearQuantile(0.99, bounds, {900, 980, 998, 1000}), 1u);
-  EXPECT_EQ(TailBoundNearQuantile(0.9, bounds, {900, 980, 998, 1000}), 0u);
-  EXPECT_FALSE(TailBoundNearQuantile(0.99, bounds, {0, 0, 0, 0}).has_value());
-  EXPECT_FALSE(TailBoundNearQuantile(0.99, bounds, {10, 10, 10, 10}).has_value());
-}
-
 // Without the per-rollout spread and the shared slowdown, the pooled bucket
 // counts estimate the mixture's CDF at every bound (R's values; the canary's
 // with every latency x1.5) within 4.5 binomial standard errors, and the p99

@@ -19,6 +19,7 @@
 #include "analyzer/replay_source.h"
 #include "rules/presets.h"
 #include "server/app/prometheus.h"
+#include "tests/support/refusing_port.h"
 
 namespace verdict::app {
 namespace {
@@ -44,29 +45,7 @@ rules::Config Istio() {
   return config.ok() ? *config : rules::Config{};
 }
 
-// A port on 127.0.0.1 that refuses connections while this object lives: the
-// socket is bound but never listens.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { ::close(fd_); }
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using ::verdict::testsupport::RefusingPort;
 
 // Records the deadline of every request and answers "unavailable".
 class DeadlineRecorder : public analyzer::MetricSource {

@@ -12,31 +12,12 @@
 #include <string>
 
 #include "server/http/http_server.h"
+#include "tests/support/refusing_port.h"
 
 namespace verdict::server {
 namespace {
 
-// A port that refuses connections while this lives (bound, never listening).
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port_ = ntohs(addr.sin_port);
-    }
-  }
-  ~RefusingPort() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using ::verdict::testsupport::RefusingPort;
 
 class HttpClientTest : public ::testing::Test {
  protected:
