@@ -13,10 +13,15 @@
 # targets and exits 1 at the end.
 #
 # Usage: ./scripts/fuzz.sh [--runs N] [--max-time S] [--target NAME]... [--no-report]
+#        ./scripts/fuzz.sh --merge-corpus [--target NAME]...
 #   --runs N       executions per target (default 10000000)
 #   --max-time S   also stop each target after S seconds (default 0: no limit)
 #   --target NAME  only this target (repeatable; fuzz_config_yaml or config_yaml)
-#   --no-report    do not write docs/reliability.md (CI's short pass)
+#   --no-report    do not write docs/reliability.md
+#   --merge-corpus do not fuzz: add to the committed corpus fuzz/corpus/<target>/
+#                  the units of build-fuzz/corpus/<target>/ that reach coverage
+#                  it lacks (libFuzzer -merge=1; new files are named by their
+#                  SHA-1), so that ctest's replay (fuzz_corpus.<target>) runs them
 #   --list         print the targets and exit
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_JOBS (build jobs,
 # default nproc), ASAN_OPTIONS (default malloc_context_size=0: reports lose the
@@ -33,6 +38,7 @@ TARGETS_ALL=(fuzz_config_yaml fuzz_config_json fuzz_flagger_payload fuzz_prom_js
 RUNS=10000000
 MAX_TIME=0
 REPORT=1
+MERGE=0
 TARGETS=()
 BUILD_DIR="${FUZZ_BUILD_DIR:-build-fuzz}"
 DOC=docs/reliability.md
@@ -47,6 +53,7 @@ while [ $# -gt 0 ]; do
     --max-time) [ $# -ge 2 ] || die "--max-time needs seconds"; MAX_TIME="$2"; shift 2 ;;
     --target) [ $# -ge 2 ] || die "--target needs a name"; TARGETS+=("fuzz_${2#fuzz_}"); shift 2 ;;
     --no-report) REPORT=0; shift ;;
+    --merge-corpus) MERGE=1; shift ;;
     --list) printf '%s\n' "${TARGETS_ALL[@]}"; exit 0 ;;
     *) die "unknown argument \"$1\" (see --help)" ;;
   esac
@@ -82,6 +89,24 @@ cmake --build "$BUILD_DIR" -j"${FUZZ_JOBS:-$(nproc)}" --target "${TARGETS[@]}" >
 log "built in $(($(date +%s) - build_start)) s"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=0}"
+
+if [ "$MERGE" = 1 ]; then
+  for t in "${TARGETS[@]}"; do
+    work="$BUILD_DIR/corpus/$t"
+    [ -d "$work" ] || { log "$t: no $work/ to merge from; skipped"; continue; }
+    mkdir -p "$BUILD_DIR/logs"
+    merged=$(mktemp -d "${TMPDIR:-/tmp}/verdict-fuzz-merge.XXXXXX")
+    cp "fuzz/corpus/$t"/* "$merged"/
+    before=$(ls "$merged" | wc -l)
+    "$BUILD_DIR/fuzz/$t" -merge=1 -max_len="$(max_len_of "$t")" -timeout=10 -rss_limit_mb=2560 \
+      "$merged" "$work" >"$BUILD_DIR/logs/$t.merge.log" 2>&1 ||
+      { tail -5 "$BUILD_DIR/logs/$t.merge.log" >&2; rm -rf "$merged"; die "$t: the merge failed"; }
+    cp -n "$merged"/* "fuzz/corpus/$t"/
+    log "$t: fuzz/corpus/$t/ has $(ls "fuzz/corpus/$t" | wc -l) units ($(($(ls "$merged" | wc -l) - before)) added from $(ls "$work" | wc -l) in $work/)"
+    rm -rf "$merged"
+  done
+  exit 0
+fi
 ROWS="$BUILD_DIR/fuzz-rows.md"
 : >"$ROWS"
 count_artifacts() {
