@@ -45,21 +45,26 @@ RolloutConfig ScenarioRollout(const StudyOptions& options, std::size_t scenario,
   return config;
 }
 
-StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenario, int looks,
-                                 int64_t run) {
+StatusOr<Rollout> SimulateRunRollout(const StudyOptions& options, std::size_t scenario, int looks,
+                                     int64_t run) {
   if (scenario >= Scenarios().size()) {
     return InvalidArgumentError(fmt::format("scenario index {} is out of range", scenario));
   }
   if (looks < 1) return InvalidArgumentError(fmt::format("looks = {} must be >= 1", looks));
   SimRng rng(
       RunSeed(options.seed, scenario, static_cast<uint64_t>(looks), static_cast<uint64_t>(run)));
-  auto rollout = SimulateRollout(ScenarioRollout(options, scenario, looks), rng);
+  return SimulateRollout(ScenarioRollout(options, scenario, looks), rng);
+}
+
+StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenario, int looks,
+                                 int64_t run) {
+  auto rollout = SimulateRunRollout(options, scenario, looks, run);
   if (!rollout.ok()) return rollout.status();
   auto outcome = EvaluateRollout(*rollout, options.methods, Scenarios()[scenario].families);
   if (!outcome.ok()) {
     return outcome.status().WithContext(fmt::format("scenario {} looks {} run {} (seed {})",
                                                     Scenarios()[scenario].name, looks, run,
-                                                    rng.seed()));
+                                                    rollout->seed));
   }
   return outcome;
 }

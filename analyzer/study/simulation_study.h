@@ -51,6 +51,10 @@ struct StudyOptions {
 StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenario, int looks,
                                  int64_t run);
 
+// The rollout that SimulateRun evaluates (the same seed), for exporting it.
+StatusOr<Rollout> SimulateRunRollout(const StudyOptions& options, std::size_t scenario, int looks,
+                                     int64_t run);
+
 // The rollout configuration a scenario's runs use (for reports and tests).
 RolloutConfig ScenarioRollout(const StudyOptions& options, std::size_t scenario, int looks);
 

@@ -17,6 +17,7 @@
 #include "analyzer/study/simulation_runner.h"
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
+#include "server/cli/simulate_export.h"
 #include "stats/quantile_test.h"
 
 namespace verdict::cli {
@@ -50,6 +51,8 @@ struct SimulateArgs {
   double burst_factor = 5;
   int restart_step = -1;
   double restart_factor = 20;
+  bool pod_counts = false;
+  std::string export_dir;
   bool json = false;
   bool markdown = false;
   bool quiet = false;
@@ -113,6 +116,16 @@ detected runs (regressions); --markdown prints Markdown tables, --json JSON
 with keys seed, alpha, looks, runs, power_runs, config, methods, scenarios
 (name, looks, runs, methods: {key: rejected, rate, ci, median_look}),
 peeking, autocorrelation, guarantee_held.
+
+EXPORT
+--export DIR writes the runs the tables would judge (same seeds; the per-pod
+model always on, so the control's pods are recorded) instead of judging them:
+DIR/<scenario>-K<K>/<r>.counts for `verdict compare counts --series` (canary
+errors, canary requests, control errors, control requests per step) and
+DIR/<scenario>-K<K>/<r>.json, a recording (docs/recorded-data.md) with one
+ratio metric "errors" and the control's pods, for `verdict judge --data`;
+r = 0 .. --runs - 1 (h0) or --power-runs - 1 (regressions). Used by
+scripts/overdispersion.sh.
 
 Exit code: 0 = done; 1 = a Verdict method failed healthy canaries
 significantly more often than alpha (the 95% interval lies above alpha: the
@@ -330,6 +343,8 @@ int RunSimulate(const SimulateArgs& a) {
   plan.options.rollout.burst_factor = a.burst_factor;
   plan.options.rollout.restart_step = a.restart_step;
   plan.options.rollout.restart_factor = a.restart_factor;
+  // An export always carries the control's pods (the recordings' "pods").
+  plan.options.rollout.pod_counts = a.pod_counts || !a.export_dir.empty();
   if (Status v = sim::ValidateRolloutConfig(plan.options.rollout); !v.ok()) {
     return ReportError(kCommand, v.message());
   }
@@ -340,6 +355,13 @@ int RunSimulate(const SimulateArgs& a) {
   plan.peeking_runs = a.peeking_runs;
   plan.autocorrelation_runs = a.autocorrelation_runs;
   if (Status s = sim::ValidatePlan(plan); !s.ok()) return ReportError(kCommand, s.message());
+  if (!a.export_dir.empty()) {
+    if (Status s = WriteExport(plan, a.export_dir, Progress(a.quiet)); !s.ok()) {
+      return ReportError(kCommand, s.message());
+    }
+    if (!a.quiet) std::cerr << "verdict simulate: wrote the runs under " << a.export_dir << "\n";
+    return kExitPass;
+  }
   if (!a.quiet) {
     std::cerr << fmt::format("verdict simulate: seed {}, {} scenario(s), looks {}, {} thread(s)\n",
                              a.seed, plan.scenarios.size(), fmt::join(plan.looks, ","), a.threads);
@@ -434,6 +456,12 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--restart-factor", args->restart_factor,
                   "The restarting pod's error-rate factor for that step")
       ->capture_default_str();
+  cmd->add_flag("--pod-counts", args->pod_counts,
+                "Sample every pod on its own (same law; another random stream) and give the "
+                "study's methods the control's per-pod counts");
+  cmd->add_option("--export", args->export_dir,
+                  "Write the runs (same seeds) as compare-counts series and recordings under "
+                  "this directory instead of judging them (see EXPORT below)");
   cmd->add_flag("--json", args->json, "Print JSON instead of tables");
   cmd->add_flag("--markdown", args->markdown, "Print Markdown tables (for docs/sequential.md)");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
