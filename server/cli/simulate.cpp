@@ -241,7 +241,9 @@ nlohmann::json ResultsJson(const sim::StudyResults& r, bool guarantee_held) {
 bool AssumptionHolds(sim::Method method, const sim::RolloutConfig& c) {
   if (sim::Info(method).family != sim::MetricFamily::kErrors) return true;
   if (c.burst_probability > 0 || c.restart_step >= 0) return false;
-  return !(method == sim::Method::kCountEProcess && c.pod_error_shape > 0);
+  const bool poisson_only =
+      method == sim::Method::kCountEProcess || method == sim::Method::kConditionalLast;
+  return !(poisson_only && c.pod_error_shape > 0);
 }
 
 bool GuaranteeHeld(const sim::StudyResults& r, std::vector<std::string>* broken) {
