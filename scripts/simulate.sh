@@ -38,7 +38,8 @@ ABLATION_ARGS=(--scenario h0 --runs 4000 --looks 10,50,100 --seed 20240611
 # span several steps, and a restart; healthy canaries and doubled errors.
 # Then the same at daytime traffic (100-1000 requests/s), and the p99 checks.
 REAL_COMMON=(--scenario h0 --scenario errors-2x --runs 4000 --power-runs 2000 --looks 30
-             --seed 20240611 --error-rate 0.005 --peeking-runs 0 --autocorrelation-runs 0)
+             --seed 20240611 --error-rate 0.005 --pod-counts --peeking-runs 0
+             --autocorrelation-runs 0)
 REAL_RUNS=(
   "shape0|${REAL_COMMON[*]} --pod-shape 0"
   "shape20|${REAL_COMMON[*]} --pod-shape 20"
@@ -302,9 +303,13 @@ def parse(name):
         m = re.match(r"\| errors-2x: (.*?) \| (.*?) \|", line)
         if m: power[m.group(1)] = m.group(2)
     return healthy, power
-order = ["Verdict step-betting test (default)", "Verdict exact count test (test: exact)",
+order = ["Verdict step-betting test (default)",
+         "Verdict step-betting test with the control's pods (judge, pod label)",
+         "Verdict exact count test (test: exact)",
          "Fisher exact, every look", "two-proportion z, every look",
-         "Mann-Whitney on step rates, every look", "Kayenta rule on step rates, every look"]
+         "Mann-Whitney on step rates, every look", "Kayenta rule on step rates, every look",
+         "exact conditional binomial, last look only (fixed sample)",
+         "Fisher exact, last look only (fixed sample)"]
 def table(cols, names, title):
     data = [parse(c) for c in cols]
     print(f"| {title}: healthy canary, ever failed [95% interval] (median look) | " + " | ".join(names) + " |")

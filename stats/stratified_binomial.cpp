@@ -1,10 +1,9 @@
 #include "stats/stratified_binomial.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string>
 #include <utility>
 
 namespace verdict::stats {
@@ -69,7 +68,7 @@ StatusOr<double> StratifiedBinomialGreaterPValue(const std::vector<CountStep>& s
     const CountStep& s = steps[t];
     if (CountStepHasNan(s)) continue;
     if (Status v = ValidateCountStep(s); !v.ok())
-      return v.WithContext(fmt::format("step {}", t + 1));
+      return v.WithContext("step " + std::to_string(t + 1));
     if (!(s.canary_exposure > 0 && s.control_exposure > 0)) continue;
     const double x = std::round(s.canary_events), n = x + std::round(s.control_events);
     if (!(n > 0)) continue;
