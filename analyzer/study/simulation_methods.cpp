@@ -109,7 +109,9 @@ class ErrorMethods {
   }
 
   Status Look(const RolloutStep& s, int32_t look, bool last, RunOutcome* out) {
-    steps_.push_back({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests});
+    if (options_.last_look) {
+      steps_.push_back({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests});
+    }
     canary_errors_ += static_cast<int64_t>(s.canary.errors);
     canary_requests_ += static_cast<int64_t>(s.canary.requests);
     control_errors_ += static_cast<int64_t>(s.control.errors);
@@ -157,13 +159,13 @@ class ErrorMethods {
       if (!z.ok()) return z.status();
       if (z->p_value <= options_.alpha) Mark(out, Method::kZRepeated, look);
     }
-    if (last && traffic) {
+    if (last && options_.last_look && traffic) {
       auto p = stats::FisherExact(canary_errors_, canary_requests_, control_errors_,
                                   control_requests_, stats::Alternative::kGreater);
       if (!p.ok()) return p.status();
       if (*p <= options_.alpha) Mark(out, Method::kFisherLast, look);
     }
-    if (last) {
+    if (last && options_.last_look) {
       auto p = stats::StratifiedBinomialGreaterPValue(steps_);
       if (!p.ok()) return p.status();
       if (*p <= options_.alpha) Mark(out, Method::kConditionalLast, look);
@@ -274,11 +276,11 @@ class LatencyMethods {
   SeriesComparison series_;
 };
 
-bool AllRejected(const RunOutcome& out, bool errors, bool latency) {
+bool AllRejected(const RunOutcome& out, bool errors, bool latency, bool last_look) {
   for (const MethodInfo& m : Methods()) {
     // The last-look tests decide only at the last step: never stop before it.
     if (m.method == Method::kFisherLast || m.method == Method::kConditionalLast) {
-      if (errors) return false;
+      if (errors && last_look) return false;
       continue;
     }
     const bool evaluated = m.family == MetricFamily::kErrors ? errors : latency;
@@ -381,7 +383,7 @@ StatusOr<RunOutcome> EvaluateRollout(const Rollout& rollout, const MethodOptions
       VERDICT_RETURN_IF_ERROR(
           latency_methods->Look(step, look, &out).WithContext(fmt::format("step {}", look)));
     }
-    if (AllRejected(out, errors, latency)) break;
+    if (AllRejected(out, errors, latency, options.last_look)) break;
   }
   return out;
 }

@@ -43,7 +43,7 @@
 //    within K looks are a level-alpha test of the look-K data, so the
 //    conditional test's power bounds (up to randomization, and only where
 //    its own level holds: Poisson data) what any valid sequential test can
-//    reach by look K.
+//    reach by look K. Only with MethodOptions::last_look.
 // Latency (p99):
 //  - kQuantileTest (Verdict): the anytime-valid bucket quantile test
 //    (stats/quantile_test.h) for p99, greater, margin 0, c = 100, on the
@@ -118,6 +118,9 @@ struct MethodOptions {
   double concentration = 100;        // k (counts) and c (quantile) of Verdict's mixtures
   double kayenta_confidence = 0.98;  // NetflixACAJudge's confLevel
   double kayenta_tolerance = 0.25;   // NetflixACAJudge's tolerance
+  // Evaluate kFisherLast and kConditionalLast (off: they are never marked,
+  // and the early stop once every method has rejected stays available).
+  bool last_look = false;
 };
 
 // kInvalidArgument naming the field.

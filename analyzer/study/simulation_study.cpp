@@ -82,11 +82,20 @@ Interval WilsonInterval(int64_t successes, int64_t trials, double confidence) {
           successes == trials ? 1.0 : std::min(1.0, center + half)};
 }
 
+std::vector<Method> SkippedMethods(const StudyOptions& options) {
+  std::vector<Method> out;
+  if (!options.methods.last_look) out = {Method::kFisherLast, Method::kConditionalLast};
+  if (!options.rollout.pod_counts) out.push_back(Method::kCountBettingPods);
+  return out;
+}
+
 std::vector<MethodSummary> Summarize(const std::vector<RunOutcome>& outcomes,
-                                     const std::vector<MetricFamily>& families) {
+                                     const std::vector<MetricFamily>& families,
+                                     const std::vector<Method>& skipped) {
   std::vector<MethodSummary> out;
   for (const MethodInfo& info : Methods()) {
     if (std::find(families.begin(), families.end(), info.family) == families.end()) continue;
+    if (std::find(skipped.begin(), skipped.end(), info.method) != skipped.end()) continue;
     MethodSummary s;
     s.method = info.method;
     s.runs = static_cast<int64_t>(outcomes.size());

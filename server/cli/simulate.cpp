@@ -52,6 +52,7 @@ struct SimulateArgs {
   int restart_step = -1;
   double restart_factor = 20;
   bool pod_counts = false;
+  bool last_look = false;
   std::string export_dir;
   bool json = false;
   bool markdown = false;
@@ -95,6 +96,14 @@ Methods (all one-sided, "the canary is worse", at --alpha, at every look):
                       slower than --slo (500 ms)
   mann_whitney_p99    Mann-Whitney on per-step histogram_quantile(0.99)
   kayenta_p99         Kayenta's rule on the per-step p99
+  count_betting       Verdict's default: the step-betting e-process on errors
+  count_betting_pods  the same with the control's per-pod counts as its kappa
+                      prior, as the judge does with the pod label
+                      (--pod-counts only)
+  fisher_last         Fisher's exact test at the last look only (--last-look)
+  conditional_last    the exact conditional binomial test given each step's
+                      events and split, at the last look only (--last-look):
+                      a fixed-sample reference for what a valid test can reach
 
 Sanity checks (pure, alpha = .05), against the commonly cited figures:
   peeking          a two-sided z test on iid normal data repeated at K looks
@@ -332,6 +341,7 @@ int RunSimulate(const SimulateArgs& a) {
   plan.options.seed = a.seed;
   plan.options.methods.alpha = a.alpha;
   plan.options.methods.slo_ms = a.slo_ms;
+  plan.options.methods.last_look = a.last_look;
   plan.options.rollout.min_rps = a.min_rps;
   plan.options.rollout.max_rps = a.max_rps;
   plan.options.rollout.error_fluctuation_sd = a.error_fluctuation;
@@ -461,6 +471,9 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
   cmd->add_flag("--pod-counts", args->pod_counts,
                 "Sample every pod on its own (same law; another random stream) and give the "
                 "study's methods the control's per-pod counts");
+  cmd->add_flag("--last-look", args->last_look,
+                "Also report the fixed-sample references at the last look only (Fisher exact, "
+                "exact conditional binomial): what any valid test can reach by look K");
   cmd->add_option("--export", args->export_dir,
                   "Write the runs (same seeds) as compare-counts series and recordings under "
                   "this directory instead of judging them (see EXPORT below)");
