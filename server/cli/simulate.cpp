@@ -4,6 +4,7 @@
 // sanity check against the published table.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -210,7 +211,9 @@ nlohmann::json ResultsJson(const sim::StudyResults& r, bool guarantee_held) {
     j["config"]["buckets_ms"].push_back(std::isinf(b) ? nlohmann::json("+Inf") : nlohmann::json(b));
   }
   j["methods"] = nlohmann::json::array();
+  const std::vector<sim::Method> skipped = sim::SkippedMethods(p.options);
   for (const sim::MethodInfo& m : sim::Methods()) {
+    if (std::find(skipped.begin(), skipped.end(), m.method) != skipped.end()) continue;
     j["methods"].push_back({{"key", m.key},
                             {"label", m.label},
                             {"family", sim::FamilyName(m.family)},

@@ -151,15 +151,15 @@ TEST(SimulateCli, HugeLoadIsAUsageErrorNotABrokenGuarantee) {
 // pods) reads them.
 TEST(SimulateCli, ExportedRunsAreTheStudysRunsThroughCompareCountsAndJudge) {
   const std::vector<std::string> common = {
-      "--scenario", "errors-2x", "--power-runs", "12", "--runs", "1", "--looks", "30",
-      "--error-rate", "0.005", "--pod-shape", "5", "--seed", "11", "--quiet"};
+      "--scenario",   "errors-2x", "--power-runs", "12", "--runs", "1",  "--looks", "30",
+      "--error-rate", "0.005",     "--pod-shape",  "5",  "--seed", "11", "--quiet"};
   const std::string dir = TempPath("export");
   std::vector<std::string> export_args = {"simulate", "--export", dir};
   export_args.insert(export_args.end(), common.begin(), common.end());
   const CliRun exported = RunVerdict(export_args);
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  std::vector<std::string> study_args = {"simulate", "--pod-counts", "--json",
-                                         "--peeking-runs", "0", "--autocorrelation-runs", "0"};
+  std::vector<std::string> study_args = {
+      "simulate", "--pod-counts", "--json", "--peeking-runs", "0", "--autocorrelation-runs", "0"};
   study_args.insert(study_args.end(), common.begin(), common.end());
   const CliRun study = RunVerdict(study_args);
   ASSERT_EQ(study.exit_code, 0) << study.err;
