@@ -330,9 +330,9 @@ selectors:
   canary: 'version="v2"'
 )");
   ASSERT_EQ(c.metrics.size(), 2u);
-  for (const test::RatioStep bad :
-       {test::RatioStep{2000, 1000, 1, 1000}, test::RatioStep{-1, 1000, 1, 1000},
-        test::RatioStep{1, test::kInf, 1, 1000}}) {
+  for (const test::RatioStep bad : {test::RatioStep{2000, 1000, 1, 1000},
+                                    test::RatioStep{-1, 1000, 1, 1000},
+                                    test::RatioStep{1, test::kInf, 1, 1000}}) {
     std::vector<test::RatioStep> steps(40, {1, 1000, 1, 1000});
     steps[0] = bad;
     const MetricResult r = JudgeMetric(c.metrics[0], test::RatioData(steps));
@@ -341,8 +341,7 @@ selectors:
   }
   MetricData h;
   h.step_seconds = 30;
-  for (SideData* side : {&h.canary, &h.control})
-    side->histogram.upper_bounds = {10, 50, test::kInf};
+  for (SideData* side : {&h.canary, &h.control}) side->histogram.upper_bounds = {10, 50, test::kInf};
   for (int i = 0; i < 40; ++i) {
     h.step_end_unix.push_back(1764000000 + 30 * (i + 1));
     h.canary.histogram.counts.push_back({50, 10, 50});  // not cumulative
@@ -351,8 +350,8 @@ selectors:
   h.canary.histogram.counts[1] = {10, 40, 50};
   const MetricResult l = JudgeMetric(c.metrics[1], h);
   EXPECT_EQ(l.outcome, Outcome::kError) << l.reason;
-  const MetricResult bad_ratio =
-      JudgeMetric(c.metrics[0], test::RepeatRatio({2000, 1000, 1, 1000}, 40));
+  const MetricResult bad_ratio = JudgeMetric(
+      c.metrics[0], test::RepeatRatio({2000, 1000, 1, 1000}, 40));
   const Verdict v = CombineVerdict(c, {bad_ratio, l});
   EXPECT_NE(v.verdict, Overall::kPass);
   // A histogram without +Inf has no total; an infinite gauge value is a data error.
