@@ -53,8 +53,8 @@ TEST(KolmogorovSmirnov, MatchesRAndEnumerationForEveryFixtureCase) {
     // reports e.g. 5.6e-17 for an exact 0); we compute the exact ratio.
     EXPECT_NEAR(r->d, c["d"].get<double>(), 1e-12);
 
-    const bool r_known_wrong =
-        c["r_alternative"] == "less" && c["ties"].get<bool>() && c["method"] == "exact";
+    const bool r_known_wrong = c["r_alternative"] == "less" && c["ties"].get<bool>() &&
+                               c["method"] == "exact";
     if (!c["p_value_permutation"].is_null() && (c["p_value"].is_null() || r_known_wrong)) {
       // Enumeration of every split (at most 5000) gives a rational number
       // rounded once: 1e-12 covers it.

@@ -129,8 +129,8 @@ TEST(QuantileTest, AstronomicalBucketCountsAreRejectedInsteadOfHanging) {
   const Status s = test->Add({1e300, 2e300, 2e300}, {0, 1, 2});
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "canary: count of le=100 must be at most 2^53, got 1e+300");
-  EXPECT_TRUE(
-      test->Add({4503599627370496.0, 9007199254740992.0, 9007199254740992.0}, {0, 1, 2}).ok());
+  EXPECT_TRUE(test->Add({4503599627370496.0, 9007199254740992.0, 9007199254740992.0}, {0, 1, 2})
+                  .ok());
 }
 
 TEST(QuantileTest, BoundsMustIncreaseAndEndWithInf) {

@@ -16,8 +16,7 @@ TEST(Status, ErrorCarriesCodeAndMessage) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.ToString(), "invalid_argument: metrics[2].query: unknown variable");
-  EXPECT_EQ(s.WithContext("config.yaml").message(),
-            "config.yaml: metrics[2].query: unknown variable");
+  EXPECT_EQ(s.WithContext("config.yaml").message(), "config.yaml: metrics[2].query: unknown variable");
 }
 
 TEST(StatusOr, HoldsValueOrError) {
