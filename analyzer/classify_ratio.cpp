@@ -42,6 +42,7 @@
 #include "analyzer/judge_internal.h"
 #include "stats/count_betting.h"
 #include "stats/count_eprocess.h"
+#include "stats/pod_dispersion.h"
 #include "stats/proportions.h"
 
 namespace verdict::analyzer::judge_detail {
@@ -110,17 +111,61 @@ Status RunEProcess(const RateData& d, double margin, double alpha, rules::Direct
   options.compute_ci = false;
   auto process = stats::CountBettingProcess::Create(options);
   if (!process.ok()) return process.status();
-  VERDICT_RETURN_IF_ERROR(RunOver(*process, d, nullptr, nullptr));
+  if (d.control_pod_events.empty()) {
+    VERDICT_RETURN_IF_ERROR(RunOver(*process, d, nullptr, nullptr));
+  } else {
+    // The control's pods give kappa a prior from the steps before each one.
+    stats::PodDispersion pods;
+    const size_t n = d.canary_events.size();
+    for (size_t i = 0; i < n; ++i) {
+      const double exposure = d.canary_total[i] + d.control_total[i];
+      if (exposure > 0) {
+        process->SetDispersionPrior(pods.KappaForShare(d.canary_total[i] / exposure),
+                                    pods.degrees());
+      }
+      const stats::Look look = IsLook(i, n) ? stats::Look::kYes : stats::Look::kNo;
+      Status s = process->Add(
+          {d.canary_events[i], d.canary_total[i], d.control_events[i], d.control_total[i]}, look);
+      if (s.ok()) s = pods.Add(d.control_pod_events[i], d.control_pod_total[i]);
+      if (!s.ok()) return s.WithContext("step " + std::to_string(i + 1));
+    }
+  }
   process->UpdateCi();
   *out = process->Result();
   if (limits != nullptr && out->rejected_at) *ever_fail = true;
   return Status::Ok();
 }
 
+// What the control's pods say about the count test's assumptions, as a
+// clause for the reason ("" when nothing stands out or there are no pods).
+std::string PodDiagnostic(const RateData& d, bool betting) {
+  if (d.control_pod_events.empty()) return "";
+  stats::PodDispersion pods;
+  for (size_t i = 0; i < d.control_pod_events.size(); ++i) {
+    if (!pods.Add(d.control_pod_events[i], d.control_pod_total[i]).ok()) return "";
+  }
+  if (pods.steps() == 0) return "";
+  std::string out;
+  if (pods.ExcessPValue() < 0.01) {
+    out += "; the control's pods vary " + FormatNumber(pods.DispersionRatio()) +
+           "x more than Poisson noise (p = " + FormatNumber(pods.ExcessPValue()) + ")" +
+           (betting ? ""
+                    : ": the exact count test assumes Poisson counts, so its false-alarm "
+                      "rate can exceed alpha (use test: betting)");
+  }
+  if (pods.PersistenceZ() > 2.33) {
+    out += "; a control pod's extra errors persist from step to step (z = " +
+           FormatNumber(pods.PersistenceZ()) +
+           "): bursts spanning several steps make the false-alarm guarantee approximate";
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<RateData> CollectRates(const CountSteps& canary, const CountSteps& control,
-                                const std::string& events_name) {
+                                const std::string& events_name,
+                                const std::vector<PodCountSteps>& control_pods) {
   RateData d;
   const size_t n = canary.total.size();
   d.usage.steps = static_cast<int64_t>(n);
@@ -156,6 +201,16 @@ StatusOr<RateData> CollectRates(const CountSteps& canary, const CountSteps& cont
     d.canary_total.push_back(ct);
     d.control_events.push_back(std::min(bb, bt));
     d.control_total.push_back(bt);
+    if (!control_pods.empty()) {
+      std::vector<double> events, totals;
+      for (const PodCountSteps& pod : control_pods) {
+        const bool has = i < pod.counts.bad.size() && i < pod.counts.total.size();
+        events.push_back(has ? pod.counts.bad[i] : kNaN);
+        totals.push_back(has ? pod.counts.total[i] : kNaN);
+      }
+      d.control_pod_events.push_back(std::move(events));
+      d.control_pod_total.push_back(std::move(totals));
+    }
     d.usage.canary_amount += ct;
     d.usage.control_amount += bt;
   }
@@ -288,7 +343,11 @@ Check RateCheck(const rules::MetricSpec& spec, const RateCheckSpec& rc, const Ra
       ComparisonClause(relative ? "ratio" : "difference", c.estimate, c.low, c.high, c.confidence,
                        sequential ? "CS" : "CI", limits, evidence, spec.direction, spec.margin,
                        relative ? Units::kRatio : Units::kPoints) +
-      (c.outcome == Outcome::kInconclusive ? not_confirmed : "");
+      (c.outcome == Outcome::kInconclusive ? not_confirmed : "") +
+      (sequential && relative
+           ? PodDiagnostic(d, spec.count_test.value_or(rules::CountTest::kBetting) ==
+                                  rules::CountTest::kBetting)
+           : "");
   return c;
 }
 
@@ -299,7 +358,7 @@ MetricResult ClassifyRatio(const rules::MetricSpec& spec, const MetricData& data
   const CountSteps& bs = data.control.counts;
   const size_t steps = data.step_end_unix.size();
   result.data.steps = static_cast<int64_t>(steps);
-  StatusOr<RateData> rates = CollectRates(cs, bs, "bad events");
+  StatusOr<RateData> rates = CollectRates(cs, bs, "bad events", data.control.pods);
   if (!rates.ok()) return SetError(result, "malformed data: " + rates.status().message());
   result.data = rates->usage;
   result.data.unit = "events";

@@ -102,6 +102,9 @@ MetricResult ClassifyTraffic(const rules::MetricSpec& spec, const MetricData& da
 // values are present.
 struct RateData {
   std::vector<double> canary_events, canary_total, control_events, control_total;
+  // The control's pods per used step ([step][pod], NaN = no sample), when the
+  // source gave them (SideData::pods); empty otherwise.
+  std::vector<std::vector<double>> control_pod_events, control_pod_total;
   DataUsage usage;  // steps, missing steps, totals
   std::vector<std::string> notes;
 };
@@ -109,8 +112,10 @@ struct RateData {
 // Validates and collects the per-step counts. kInvalidArgument naming the
 // side and step for negative or infinite counts and for events > total
 // ("canary bad events exceed total events at step 3 (12 > 10)").
+// `control_pods` (optional) are carried along for the used steps.
 StatusOr<RateData> CollectRates(const CountSteps& canary, const CountSteps& control,
-                                const std::string& events_name);
+                                const std::string& events_name,
+                                const std::vector<PodCountSteps>& control_pods = {});
 
 // What a rate check is called and how its sentence reads.
 struct RateCheckSpec {

@@ -18,13 +18,18 @@ Status ValidateSide(const SideData& side, size_t steps, const std::string& name)
     VERDICT_RETURN_IF_ERROR(CheckLength(side.counts.bad.size(), steps, name + ".bad"));
     VERDICT_RETURN_IF_ERROR(CheckLength(side.counts.total.size(), steps, name + ".total"));
   }
+  for (const PodCountSteps& pod : side.pods) {
+    const std::string at = name + ".pods." + pod.pod;
+    VERDICT_RETURN_IF_ERROR(CheckLength(pod.counts.bad.size(), steps, at + ".bad"));
+    VERDICT_RETURN_IF_ERROR(CheckLength(pod.counts.total.size(), steps, at + ".total"));
+  }
   const HistogramSteps& h = side.histogram;
   if (!h.counts.empty() || !h.upper_bounds.empty()) {
     VERDICT_RETURN_IF_ERROR(CheckLength(h.counts.size(), steps, name + ".histogram"));
     for (size_t b = 1; b < h.upper_bounds.size(); ++b) {
       if (!(h.upper_bounds[b] > h.upper_bounds[b - 1])) {
-        return InvalidArgumentError(name + ".histogram bucket bounds are not strictly increasing at " +
-                                    std::to_string(b));
+        return InvalidArgumentError(
+            name + ".histogram bucket bounds are not strictly increasing at " + std::to_string(b));
       }
     }
     for (size_t i = 0; i < h.counts.size(); ++i) {

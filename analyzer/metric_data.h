@@ -40,13 +40,22 @@ struct SeriesSteps {
   std::vector<double> values;
 };
 
+// One pod's share of a side's counts (ratio metrics): the same steps, from a
+// `sum by (pod)` companion of the side's queries. Optional: sources that do
+// not know the pods leave SideData::pods empty.
+struct PodCountSteps {
+  std::string pod;    // the pod label's value
+  CountSteps counts;  // same step count as the side's; NaN = the pod had no sample
+};
+
 // One side (canary or control) of one metric. Only the member matching the
-// metric's kind is filled: ratio -> counts, latency -> histogram,
-// series/threshold -> series.
+// metric's kind is filled: ratio -> counts (and optionally pods), latency ->
+// histogram, series/threshold -> series.
 struct SideData {
   CountSteps counts;
   HistogramSteps histogram;
   SeriesSteps series;
+  std::vector<PodCountSteps> pods;  // ratio metrics, when the source knows them
 };
 
 // Everything a source returns for one metric.

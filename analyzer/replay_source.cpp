@@ -101,7 +101,7 @@ Status ParseSide(const Parser& p, const Json& j, const std::string& path,
                  const std::vector<double>& metric_bounds, SideData* side,
                  std::set<std::string>* fields, long* steps) {
   VERDICT_RETURN_IF_ERROR(
-      p.CheckKeys(j, path, {"bad", "total", "values", "buckets", "upper_bounds"}));
+      p.CheckKeys(j, path, {"bad", "total", "values", "buckets", "upper_bounds", "pods"}));
   auto check_steps = [&](size_t n, const std::string& where) -> Status {
     if (*steps < 0) *steps = static_cast<long>(n);
     if (static_cast<long>(n) != *steps) {
@@ -120,6 +120,29 @@ Status ParseSide(const Parser& p, const Json& j, const std::string& path,
     if (std::string(name) == "bad") side->counts.bad = std::move(*values);
     if (std::string(name) == "total") side->counts.total = std::move(*values);
     if (std::string(name) == "values") side->series.values = std::move(*values);
+  }
+  if (j.contains("pods")) {
+    const std::string where = path + ".pods";
+    const Json& pods = j["pods"];
+    if (!pods.is_object()) {
+      return p.Error(where, "expected an object of pod name -> {bad, total}, got " + Short(pods));
+    }
+    for (const auto& [pod, counts] : pods.items()) {
+      const std::string pod_path = where + "." + pod;
+      VERDICT_RETURN_IF_ERROR(p.CheckKeys(counts, pod_path, {"bad", "total"}));
+      PodCountSteps entry;
+      entry.pod = pod;
+      for (const char* name : {"bad", "total"}) {
+        const std::string at = pod_path + "." + name;
+        if (!counts.contains(name)) return p.Error(at, "missing (a pod needs bad and total)");
+        auto values = p.Array(counts[name], at);
+        if (!values.ok()) return values.status();
+        VERDICT_RETURN_IF_ERROR(check_steps(values->size(), at));
+        (std::string(name) == "bad" ? entry.counts.bad : entry.counts.total) = std::move(*values);
+      }
+      side->pods.push_back(std::move(entry));
+    }
+    fields->insert("pods");
   }
   std::vector<double> bounds = metric_bounds;
   if (j.contains("upper_bounds")) {

@@ -14,6 +14,9 @@
 #
 # Usage: ./scripts/simulate.sh                 (BUILD_DIR=build, THREADS=2)
 #        ./scripts/simulate.sh --report-only   (rewrite the doc from the last run)
+#        ./scripts/simulate.sh --real-only     (run and rewrite only the real-traffic
+#                                               tables of issue 9; the main study's
+#                                               section is kept)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -38,7 +41,8 @@ ABLATION_ARGS=(--scenario h0 --runs 4000 --looks 10,50,100 --seed 20240611
 # span several steps, and a restart; healthy canaries and doubled errors.
 # Then the same at daytime traffic (100-1000 requests/s), and the p99 checks.
 REAL_COMMON=(--scenario h0 --scenario errors-2x --runs 4000 --power-runs 2000 --looks 30
-             --seed 20240611 --error-rate 0.005 --peeking-runs 0 --autocorrelation-runs 0)
+             --seed 20240611 --error-rate 0.005 --pod-counts --last-look --peeking-runs 0
+             --autocorrelation-runs 0)
 REAL_RUNS=(
   "shape0|${REAL_COMMON[*]} --pod-shape 0"
   "shape20|${REAL_COMMON[*]} --pod-shape 20"
@@ -78,10 +82,76 @@ seconds() {
   awk '{ printf "%.0f s wall-clock (%.0f s of CPU time)", $1, $2 + $3 }' "$OUT/$1.time"
 }
 
+# The real-traffic tables (issue 9), between their markers in the "Real
+# traffic" section: healthy false-alarm rates and 2x power per traffic model.
+real_tables() {
+  /usr/bin/python3 - "$OUT" <<'PY'
+import re, sys
+out = sys.argv[1]
+def parse(name):
+    healthy, power, latency = {}, {}, []
+    for line in open(f"{out}/real_{name}.md"):
+        m = re.match(r"\| (.*?) \[errors\] \| (.*?) \|", line)
+        if m: healthy[m.group(1)] = m.group(2)
+        m = re.match(r"\| errors-2x: (.*?) \| (.*?) \|", line)
+        if m: power[m.group(1)] = m.group(2)
+    return healthy, power
+order = ["Verdict step-betting test (default)",
+         "Verdict step-betting test with the control's pods (judge, pod label)",
+         "Verdict exact count test (test: exact)",
+         "Fisher exact, every look", "two-proportion z, every look",
+         "Mann-Whitney on step rates, every look", "Kayenta rule on step rates, every look",
+         "exact conditional binomial, last look only (fixed sample)",
+         "Fisher exact, last look only (fixed sample)"]
+def table(cols, names, title):
+    data = [parse(c) for c in cols]
+    print(f"| {title}: healthy canary, ever failed [95% interval] (median look) | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for o in order: print(f"| {o} | " + " | ".join(d[0].get(o, "-") for d in data) + " |")
+    print()
+    print(f"| {title}: errors 2x, power (median look) | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for o in order: print(f"| {o} | " + " | ".join(d[1].get(o, "-") for d in data) + " |")
+    print()
+table(["shape0", "shape20", "shape5", "shape2", "burst", "restart"],
+      ["Poisson", "shape 20", "shape 5", "shape 2", "shape 5 + bursts", "restart"],
+      "10-1000 req/s")
+table(["day_shape0", "day_shape5", "day_shape2"], ["Poisson", "shape 5", "shape 2"],
+      "100-1000 req/s")
+for line in open(f"{out}/real_latency.md"):
+    if line.startswith("|") and ("latency" in line or "p99" in line or "---" in line or "method" in line):
+        print(line.rstrip())
+    elif line.startswith("#### "):
+        print(); print(line.rstrip()); print()
+PY
+}
+write_real_tables() {
+if grep -qF "$REAL_BEGIN" "$DOC" && [ -s "$OUT/real_latency.md" ]; then
+  real="$OUT/real.md"
+  real_tables >"$real"
+  awk -v begin="$REAL_BEGIN" -v end="$REAL_END" -v file="$real" '
+    $0 == begin { print; while ((getline line < file) > 0) print line; skip = 1; next }
+    $0 == end { skip = 0 }
+    !skip { print }' "$DOC" >"$OUT/doc.tmp" && mv "$OUT/doc.tmp" "$DOC"
+fi
+}
+
 REPORT_ONLY=0
+REAL_ONLY=0
 [ "${1:-}" = "--report-only" ] && REPORT_ONLY=1
+[ "${1:-}" = "--real-only" ] && REAL_ONLY=1
 mkdir -p "$OUT"
-if [ "$REPORT_ONLY" = 0 ]; then
+if [ "$REAL_ONLY" = 1 ]; then
+  log "building verdict (Release) in $BUILD_DIR/"
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR" -j2 --target verdict >/dev/null
+  for entry in "${REAL_RUNS[@]}"; do
+    log "real traffic: ${entry%%|*}"
+    # shellcheck disable=SC2086  # the flags are words
+    run_study "real_${entry%%|*}" ${entry#*|}
+  done
+fi
+if [ "$REPORT_ONLY" = 0 ] && [ "$REAL_ONLY" = 0 ]; then
   log "building verdict (Release) in $BUILD_DIR/"
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD_DIR" -j2 --target verdict >/dev/null
@@ -96,6 +166,11 @@ if [ "$REPORT_ONLY" = 0 ]; then
   done
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
     >"$OUT/machine"
+fi
+if [ "$REAL_ONLY" = 1 ]; then
+  write_real_tables
+  log "wrote the real-traffic tables of $DOC"
+  exit 0
 fi
 for f in study.md ablation.md study.time ablation.time study.load machine; do
   [ -s "$OUT/$f" ] || { log "no $OUT/$f; run without --report-only"; exit 1; }
@@ -288,53 +363,7 @@ EOF
   fi
 } >"$section"
 
-# The real-traffic tables (issue 9), between their markers in the "Real
-# traffic" section: healthy false-alarm rates and 2x power per traffic model.
-real_tables() {
-  /usr/bin/python3 - "$OUT" <<'PY'
-import re, sys
-out = sys.argv[1]
-def parse(name):
-    healthy, power, latency = {}, {}, []
-    for line in open(f"{out}/real_{name}.md"):
-        m = re.match(r"\| (.*?) \[errors\] \| (.*?) \|", line)
-        if m: healthy[m.group(1)] = m.group(2)
-        m = re.match(r"\| errors-2x: (.*?) \| (.*?) \|", line)
-        if m: power[m.group(1)] = m.group(2)
-    return healthy, power
-order = ["Verdict step-betting test (default)", "Verdict exact count test (test: exact)",
-         "Fisher exact, every look", "two-proportion z, every look",
-         "Mann-Whitney on step rates, every look", "Kayenta rule on step rates, every look"]
-def table(cols, names, title):
-    data = [parse(c) for c in cols]
-    print(f"| {title}: healthy canary, ever failed [95% interval] (median look) | " + " | ".join(names) + " |")
-    print("|---|" + "---:|" * len(cols))
-    for o in order: print(f"| {o} | " + " | ".join(d[0].get(o, "-") for d in data) + " |")
-    print()
-    print(f"| {title}: errors 2x, power (median look) | " + " | ".join(names) + " |")
-    print("|---|" + "---:|" * len(cols))
-    for o in order: print(f"| {o} | " + " | ".join(d[1].get(o, "-") for d in data) + " |")
-    print()
-table(["shape0", "shape20", "shape5", "shape2", "burst", "restart"],
-      ["Poisson", "shape 20", "shape 5", "shape 2", "shape 5 + bursts", "restart"],
-      "10-1000 req/s")
-table(["day_shape0", "day_shape5", "day_shape2"], ["Poisson", "shape 5", "shape 2"],
-      "100-1000 req/s")
-for line in open(f"{out}/real_latency.md"):
-    if line.startswith("|") and ("latency" in line or "p99" in line or "---" in line or "method" in line):
-        print(line.rstrip())
-    elif line.startswith("#### "):
-        print(); print(line.rstrip()); print()
-PY
-}
-if grep -qF "$REAL_BEGIN" "$DOC" && [ -s "$OUT/real_latency.md" ]; then
-  real="$OUT/real.md"
-  real_tables >"$real"
-  awk -v begin="$REAL_BEGIN" -v end="$REAL_END" -v file="$real" '
-    $0 == begin { print; while ((getline line < file) > 0) print line; skip = 1; next }
-    $0 == end { skip = 0 }
-    !skip { print }' "$DOC" >"$OUT/doc.tmp" && mv "$OUT/doc.tmp" "$DOC"
-fi
+write_real_tables
 
 tmp="$OUT/sequential.md.new"
 if grep -q "^$MARKER\$" "$DOC"; then

@@ -95,8 +95,25 @@ CountBettingProcess::CountBettingProcess(const CountBettingOptions& options)
   delta_lo_ = m < 1 ? std::log1p(-m) : -kInf;
 }
 
+void CountBettingProcess::SetDispersionPrior(double kappa, double degrees) {
+  if (std::isnan(kappa) || !(degrees > 0)) {
+    prior_kappa_ = std::numeric_limits<double>::quiet_NaN();
+    prior_degrees_ = 0;
+    return;
+  }
+  prior_kappa_ = std::clamp(kappa, 0.0, 1.0);
+  prior_degrees_ = degrees;
+}
+
 double CountBettingProcess::EstimateKappa() const {
   if (!std::isnan(options_.dispersion)) return options_.dispersion;
+  const double own = OwnKappa();
+  if (std::isnan(prior_kappa_)) return own;
+  const double own_degrees = used_.size() < 2 ? 0.0 : static_cast<double>(used_.size() - 1);
+  return (own_degrees * own + prior_degrees_ * prior_kappa_) / (own_degrees + prior_degrees_);
+}
+
+double CountBettingProcess::OwnKappa() const {
   if (used_.size() < 2) return 0;
   // Mantel-Haenszel log ratio of the past steps (0.5 added to each sum so
   // that a side without events gives a finite value), then the method-of-

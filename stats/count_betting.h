@@ -113,6 +113,17 @@ class CountBettingProcess {
   // (kInvalidArgument, state unchanged; a NaN step is skipped and counted).
   Status Add(const CountStep& step, Look look = Look::kYes);
 
+  // A prior for kappa from outside the step's own counts, for the next Add
+  // calls until changed: e.g. the control's between-pod variation
+  // (stats/pod_dispersion.h, KappaForShare) from steps *before* the next one.
+  // It is pooled with the predictable estimate of the steps seen, weighted by
+  // degrees of freedom: kappa = (d_own kappa_own + degrees kappa) / (d_own +
+  // degrees), d_own = used steps - 1 (0 before two steps). Ignored when the
+  // `dispersion` option is set; NaN kappa or degrees <= 0 removes the prior.
+  // Like every bet size it affects power only, never validity, as long as
+  // it does not depend on the next step's canary events.
+  void SetDispersionPrior(double kappa, double degrees);
+
   const CountTestResult& Result() const { return result_; }
   const CountBettingOptions& options() const { return options_; }
 
@@ -134,11 +145,14 @@ class CountBettingProcess {
     double kappa;   // kappa_t (predictable)
   };
   explicit CountBettingProcess(const CountBettingOptions& options);
-  double EstimateKappa() const;
+  double EstimateKappa() const;  // the kappa of the next step
+  double OwnKappa() const;       // the moment estimate from the steps seen
   void Evaluate();
 
   CountBettingOptions options_;
   std::vector<Used> used_;
+  double prior_kappa_ = std::numeric_limits<double>::quiet_NaN();
+  double prior_degrees_ = 0;
   double delta_hi_ = 0;  // null edges tested by E+ and E-
   double delta_lo_ = 0;
   std::vector<double> log_up_;    // per grid value: log prod at delta_hi_

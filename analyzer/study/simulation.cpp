@@ -53,6 +53,28 @@ void SampleSide(double mean_requests, double error_rate, const std::vector<doubl
   side->errors = errors;
 }
 
+// Fills one side as the sum of its pods, each sampled on its own with its
+// share of the requests and its own error rate (pod_counts); the pods' counts
+// go to `pods` when it is not null.
+void SamplePods(double mean_requests, double base_rate, const std::vector<double>& factors,
+                const std::vector<double>& cell_probs, SimRng& rng,
+                std::vector<std::vector<double>>* scratch, SideStep* side,
+                std::vector<PodStep>* pods) {
+  side->requests = side->errors = 0;
+  side->buckets.assign(cell_probs.size(), 0);
+  if (pods != nullptr) pods->assign(factors.size(), PodStep{});
+  SideStep pod;
+  for (std::size_t p = 0; p < factors.size(); ++p) {
+    const double rate = std::min(1.0, base_rate * factors[p]);
+    SampleSide(mean_requests / static_cast<double>(factors.size()), rate, cell_probs, rng, scratch,
+               &pod);
+    side->requests += pod.requests;
+    side->errors += pod.errors;
+    for (std::size_t b = 0; b < pod.buckets.size(); ++b) side->buckets[b] += pod.buckets[b];
+    if (pods != nullptr) (*pods)[p] = {pod.requests, pod.errors};
+  }
+}
+
 // The per-pod error-rate factors of issue 9 (see simulation.h).
 class PodFactors {
  public:
@@ -61,9 +83,11 @@ class PodFactors {
         on_(c.pod_error_shape > 0 || c.burst_probability > 0 || c.restart_step >= 0),
         burst_left_(static_cast<std::size_t>(c.canary_pods + c.control_pods), 0) {}
 
-  // Multipliers of the canary's and the control's error rates at step t.
+  // Multipliers of the canary's and the control's error rates at step t;
+  // each pod's own factor in factors() (canary pods first).
   void Step(int t, SimRng& rng, double* canary, double* control) {
     *canary = *control = 1;
+    factors_.assign(burst_left_.size(), 1.0);
     if (!on_) return;
     const int pods = config_.canary_pods + config_.control_pods;
     int restarted = -1;
@@ -84,16 +108,25 @@ class PodFactors {
         --left;
       }
       if (p == restarted) f *= config_.restart_factor;
+      factors_[static_cast<std::size_t>(p)] = f;
       (p < config_.canary_pods ? sum_canary : sum_control) += f;
     }
     *canary = sum_canary / config_.canary_pods;
     *control = sum_control / config_.control_pods;
   }
 
+  std::vector<double> CanaryFactors() const {
+    return {factors_.begin(), factors_.begin() + config_.canary_pods};
+  }
+  std::vector<double> ControlFactors() const {
+    return {factors_.begin() + config_.canary_pods, factors_.end()};
+  }
+
  private:
   const RolloutConfig& config_;
   bool on_;
   std::vector<int> burst_left_;
+  std::vector<double> factors_;
 };
 
 }  // namespace
@@ -203,9 +236,17 @@ StatusOr<Rollout> SimulateRollout(const RolloutConfig& config, SimRng& rng) {
     step.latency_scale = std::exp(latency_factor.value());
     CellProbabilities(model, step.latency_scale, &control_cells);
     CellProbabilities(model, step.latency_scale * config.canary_latency_factor, &canary_cells);
-    SampleSide(requests * step.share, canary_error_rate, canary_cells, rng, &scratch, &step.canary);
-    SampleSide(requests * (1 - step.share), control_error_rate, control_cells, rng, &scratch,
-               &step.control);
+    if (config.pod_counts) {
+      SamplePods(requests * step.share, step.control_error_rate * config.error_rate_ratio,
+                 pods.CanaryFactors(), canary_cells, rng, &scratch, &step.canary, nullptr);
+      SamplePods(requests * (1 - step.share), step.control_error_rate, pods.ControlFactors(),
+                 control_cells, rng, &scratch, &step.control, &step.control_pods);
+    } else {
+      SampleSide(requests * step.share, canary_error_rate, canary_cells, rng, &scratch,
+                 &step.canary);
+      SampleSide(requests * (1 - step.share), control_error_rate, control_cells, rng, &scratch,
+                 &step.control);
+    }
     error_factor.Advance(rng);
     latency_factor.Advance(rng);
   }

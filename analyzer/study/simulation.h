@@ -45,6 +45,13 @@
 //        pod drawn uniformly among all pods (a restart's failed requests).
 //    A side's error rate is its base rate times the mean of its pods'
 //    factors (capped at 1); requests are unaffected.
+//  - Per-pod counts (`pod_counts`, off by default so the default study's
+//    random stream is unchanged): each pod is sampled on its own (its share
+//    of the side's requests, its own error rate: base x its factor, capped at
+//    1) and the side is the sum of its pods, which is the same law as the
+//    side sampled at once (a sum of independent Poisson counts); the
+//    control's pods are kept in RolloutStep::control_pods, what a `sum by
+//    (pod)` query returns.
 //  - Counts are exact: each (error or not) x (latency bucket) cell of a side is
 //    an independent Poisson count (the thinning of a Poisson process), so the
 //    requests are Poisson, errors given requests are binomial per request, and
@@ -96,6 +103,7 @@ struct RolloutConfig {
   double burst_factor = 5;       // >= 0
   int restart_step = -1;         // -1 or a 0-based step
   double restart_factor = 20;    // >= 0
+  bool pod_counts = false;       // sample per pod; keep the control's pods (see above)
 };
 
 // kInvalidArgument naming the first field out of range.
@@ -110,6 +118,12 @@ struct SideStep {
   std::vector<double> buckets;
 };
 
+// One pod's counter increments over one step.
+struct PodStep {
+  double requests = 0;
+  double errors = 0;
+};
+
 struct RolloutStep {
   double share = 0;               // the canary's assigned weight
   double rps = 0;                 // expected total requests per second (with noise)
@@ -117,6 +131,7 @@ struct RolloutStep {
   double latency_scale = 1;       // control latency = model x this (canary: x factor)
   SideStep canary;
   SideStep control;
+  std::vector<PodStep> control_pods;  // with pod_counts: one per control pod (sums to control)
 };
 
 struct Rollout {

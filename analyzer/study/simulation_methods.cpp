@@ -13,8 +13,10 @@
 #include "stats/count_betting.h"
 #include "stats/count_eprocess.h"
 #include "stats/mann_whitney.h"
+#include "stats/pod_dispersion.h"
 #include "stats/proportions.h"
 #include "stats/quantile_test.h"
+#include "stats/stratified_binomial.h"
 
 namespace verdict::study {
 namespace {
@@ -101,10 +103,15 @@ class ErrorMethods {
     if (!process.ok()) return process.status();
     auto betting = MakeBetting(o);
     if (!betting.ok()) return betting.status();
-    return ErrorMethods(o, std::move(*process), std::move(*betting));
+    auto with_pods = MakeBetting(o);
+    if (!with_pods.ok()) return with_pods.status();
+    return ErrorMethods(o, std::move(*process), std::move(*betting), std::move(*with_pods));
   }
 
-  Status Look(const RolloutStep& s, int32_t look, RunOutcome* out) {
+  Status Look(const RolloutStep& s, int32_t look, bool last, RunOutcome* out) {
+    if (options_.last_look) {
+      steps_.push_back({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests});
+    }
     canary_errors_ += static_cast<int64_t>(s.canary.errors);
     canary_requests_ += static_cast<int64_t>(s.canary.requests);
     control_errors_ += static_cast<int64_t>(s.control.errors);
@@ -121,6 +128,24 @@ class ErrorMethods {
           betting_.Add({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests}));
       if (betting_.Result().p_value <= options_.alpha) Mark(out, Method::kCountBetting, look);
     }
+    if (!Rejected(*out, Method::kCountBettingPods)) {
+      const double exposure = s.canary.requests + s.control.requests;
+      if (exposure > 0) {
+        with_pods_.SetDispersionPrior(pods_.KappaForShare(s.canary.requests / exposure),
+                                      pods_.degrees());
+      }
+      VERDICT_RETURN_IF_ERROR(with_pods_.Add(
+          {s.canary.errors, s.canary.requests, s.control.errors, s.control.requests}));
+      if (with_pods_.Result().p_value <= options_.alpha) Mark(out, Method::kCountBettingPods, look);
+    }
+    if (!s.control_pods.empty()) {
+      std::vector<double> events, requests;
+      for (const PodStep& p : s.control_pods) {
+        events.push_back(p.errors);
+        requests.push_back(p.requests);
+      }
+      VERDICT_RETURN_IF_ERROR(pods_.Add(events, requests));  // after the step: predictable
+    }
     const bool traffic = canary_requests_ > 0 && control_requests_ > 0;
     if (traffic && !Rejected(*out, Method::kFisherRepeated)) {
       auto p = stats::FisherExact(canary_errors_, canary_requests_, control_errors_,
@@ -134,17 +159,36 @@ class ErrorMethods {
       if (!z.ok()) return z.status();
       if (z->p_value <= options_.alpha) Mark(out, Method::kZRepeated, look);
     }
+    if (last && options_.last_look && traffic) {
+      auto p = stats::FisherExact(canary_errors_, canary_requests_, control_errors_,
+                                  control_requests_, stats::Alternative::kGreater);
+      if (!p.ok()) return p.status();
+      if (*p <= options_.alpha) Mark(out, Method::kFisherLast, look);
+    }
+    if (last && options_.last_look) {
+      auto p = stats::StratifiedBinomialGreaterPValue(steps_);
+      if (!p.ok()) return p.status();
+      if (*p <= options_.alpha) Mark(out, Method::kConditionalLast, look);
+    }
     return SeriesLook(series_, Method::kMannWhitneyRates, Method::kKayentaRates, look, out);
   }
 
  private:
-  ErrorMethods(const MethodOptions& o, stats::CountEProcess p, stats::CountBettingProcess b)
-      : options_(o), process_(std::move(p)), betting_(std::move(b)), series_(o) {}
+  ErrorMethods(const MethodOptions& o, stats::CountEProcess p, stats::CountBettingProcess b,
+               stats::CountBettingProcess with_pods)
+      : options_(o),
+        process_(std::move(p)),
+        betting_(std::move(b)),
+        with_pods_(std::move(with_pods)),
+        series_(o) {}
 
   MethodOptions options_;  // a copy: small, and safe to move
   stats::CountEProcess process_;
   stats::CountBettingProcess betting_;
+  stats::CountBettingProcess with_pods_;
+  stats::PodDispersion pods_;  // the control's pods of the steps so far
   SeriesComparison series_;
+  std::vector<stats::CountStep> steps_;  // every step so far (the last-look test)
   int64_t canary_errors_ = 0, canary_requests_ = 0, control_errors_ = 0, control_requests_ = 0;
 };
 
@@ -232,8 +276,13 @@ class LatencyMethods {
   SeriesComparison series_;
 };
 
-bool AllRejected(const RunOutcome& out, bool errors, bool latency) {
+bool AllRejected(const RunOutcome& out, bool errors, bool latency, bool last_look) {
   for (const MethodInfo& m : Methods()) {
+    // The last-look tests decide only at the last step: never stop before it.
+    if (m.method == Method::kFisherLast || m.method == Method::kConditionalLast) {
+      if (errors && last_look) return false;
+      continue;
+    }
     const bool evaluated = m.family == MetricFamily::kErrors ? errors : latency;
     if (evaluated && !Rejected(out, m.method)) return false;
   }
@@ -268,6 +317,13 @@ const std::vector<MethodInfo>& Methods() {
        MetricFamily::kLatency, true},
       {Method::kP99TailBetting, "p99_tail_betting",
        "Verdict p99 tail share (bound nearest control p99), betting", MetricFamily::kLatency, true},
+      {Method::kFisherLast, "fisher_last", "Fisher exact, last look only (fixed sample)",
+       MetricFamily::kErrors, false},
+      {Method::kConditionalLast, "conditional_last",
+       "exact conditional binomial, last look only (fixed sample)", MetricFamily::kErrors, true},
+      {Method::kCountBettingPods, "count_betting_pods",
+       "Verdict step-betting test with the control's pods (judge, pod label)",
+       MetricFamily::kErrors, true},
   };
   return methods;
 }
@@ -320,14 +376,14 @@ StatusOr<RunOutcome> EvaluateRollout(const Rollout& rollout, const MethodOptions
     const RolloutStep& step = rollout.steps[t];
     const auto look = static_cast<int32_t>(t + 1);
     if (errors) {
-      VERDICT_RETURN_IF_ERROR(
-          error_methods->Look(step, look, &out).WithContext(fmt::format("step {}", look)));
+      VERDICT_RETURN_IF_ERROR(error_methods->Look(step, look, t + 1 == rollout.steps.size(), &out)
+                                  .WithContext(fmt::format("step {}", look)));
     }
     if (latency) {
       VERDICT_RETURN_IF_ERROR(
           latency_methods->Look(step, look, &out).WithContext(fmt::format("step {}", look)));
     }
-    if (AllRejected(out, errors, latency)) break;
+    if (AllRejected(out, errors, latency, options.last_look)) break;
   }
   return out;
 }

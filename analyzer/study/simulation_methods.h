@@ -30,6 +30,20 @@
 //  - kCountBetting (Verdict's default since issue 9): the step-betting
 //    e-process (stats/count_betting.h), greater, margin 0, on the same steps;
 //    kCountEProcess is then the exact count test (`test: exact`).
+//  - kCountBettingPods: kCountBetting with the control's per-pod counts
+//    (RolloutStep::control_pods, with --pod-counts) as a predictable kappa
+//    prior (stats/pod_dispersion.h: steps before the current one only);
+//    without per-pod counts it is kCountBetting.
+//  - kFisherLast / kConditionalLast (references, not gates): fixed-sample
+//    tests at the last look only, alpha spent once: Fisher's exact test on
+//    the cumulative counts, and the exact conditional binomial test given
+//    each step's events and split (stats/stratified_binomial.h; the most
+//    powerful test of the ratio given the steps' totals under Poisson
+//    counts, non-randomized). A level-alpha sequential test's rejections
+//    within K looks are a level-alpha test of the look-K data, so the
+//    conditional test's power bounds (up to randomization, and only where
+//    its own level holds: Poisson data) what any valid sequential test can
+//    reach by look K. Only with MethodOptions::last_look.
 // Latency (p99):
 //  - kQuantileTest (Verdict): the anytime-valid bucket quantile test
 //    (stats/quantile_test.h) for p99, greater, margin 0, c = 100, on the
@@ -76,8 +90,11 @@ enum class Method : int {
   kCountBetting,
   kSloBetting,
   kP99TailBetting,
+  kFisherLast,
+  kConditionalLast,
+  kCountBettingPods,
 };
-inline constexpr int kMethodCount = 12;
+inline constexpr int kMethodCount = 15;
 
 enum class MetricFamily { kErrors, kLatency };
 
@@ -101,6 +118,9 @@ struct MethodOptions {
   double concentration = 100;        // k (counts) and c (quantile) of Verdict's mixtures
   double kayenta_confidence = 0.98;  // NetflixACAJudge's confLevel
   double kayenta_tolerance = 0.25;   // NetflixACAJudge's tolerance
+  // Evaluate kFisherLast and kConditionalLast (off: they are never marked,
+  // and the early stop once every method has rejected stays available).
+  bool last_look = false;
 };
 
 // kInvalidArgument naming the field.

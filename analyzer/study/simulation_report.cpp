@@ -105,7 +105,9 @@ std::string Settings(const StudyResults& r) {
 std::string NullTable(const StudyResults& r, std::size_t scenario, ReportFormat format) {
   Table t;
   t.header = LooksHeader(r, "method (healthy canary)");
+  const std::vector<Method> skipped = SkippedMethods(r.plan.options);
   for (const MethodInfo& m : Methods()) {
+    if (std::find(skipped.begin(), skipped.end(), m.method) != skipped.end()) continue;
     std::vector<std::string> row = {fmt::format("{} [{}]", m.label, FamilyName(m.family))};
     for (int k : r.plan.looks) {
       const ScenarioResult* cell = FindCell(r, scenario, k);
@@ -132,10 +134,12 @@ std::string PowerTable(const StudyResults& r, const std::vector<std::size_t>& sc
                        ReportFormat format) {
   Table t;
   t.header = LooksHeader(r, "scenario: method");
+  const std::vector<Method> skipped = SkippedMethods(r.plan.options);
   for (std::size_t s : scenarios) {
     const Scenario& sc = Scenarios()[s];
     for (const MethodInfo& m : Methods()) {
-      if (std::find(sc.families.begin(), sc.families.end(), m.family) == sc.families.end()) {
+      if (std::find(sc.families.begin(), sc.families.end(), m.family) == sc.families.end() ||
+          std::find(skipped.begin(), skipped.end(), m.method) != skipped.end()) {
         continue;
       }
       std::vector<std::string> row = {fmt::format("{}: {}", sc.name, m.label)};

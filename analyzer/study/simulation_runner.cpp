@@ -163,7 +163,8 @@ StatusOr<StudyResults> RunStudy(const StudyPlan& plan, int threads, const Progre
   if (auto error = work.error()) return *error;
   for (std::size_t c = 0; c < results.scenarios.size(); ++c) {
     ScenarioResult& cell = results.scenarios[c];
-    cell.methods = Summarize(outcomes[c], Scenarios()[cell.scenario].families);
+    cell.methods =
+        Summarize(outcomes[c], Scenarios()[cell.scenario].families, SkippedMethods(plan.options));
   }
   // The checks reproduce published tables, which are at alpha = .05.
   constexpr double kPublishedAlpha = 0.05;

@@ -45,21 +45,26 @@ RolloutConfig ScenarioRollout(const StudyOptions& options, std::size_t scenario,
   return config;
 }
 
-StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenario, int looks,
-                                 int64_t run) {
+StatusOr<Rollout> SimulateRunRollout(const StudyOptions& options, std::size_t scenario, int looks,
+                                     int64_t run) {
   if (scenario >= Scenarios().size()) {
     return InvalidArgumentError(fmt::format("scenario index {} is out of range", scenario));
   }
   if (looks < 1) return InvalidArgumentError(fmt::format("looks = {} must be >= 1", looks));
   SimRng rng(
       RunSeed(options.seed, scenario, static_cast<uint64_t>(looks), static_cast<uint64_t>(run)));
-  auto rollout = SimulateRollout(ScenarioRollout(options, scenario, looks), rng);
+  return SimulateRollout(ScenarioRollout(options, scenario, looks), rng);
+}
+
+StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenario, int looks,
+                                 int64_t run) {
+  auto rollout = SimulateRunRollout(options, scenario, looks, run);
   if (!rollout.ok()) return rollout.status();
   auto outcome = EvaluateRollout(*rollout, options.methods, Scenarios()[scenario].families);
   if (!outcome.ok()) {
     return outcome.status().WithContext(fmt::format("scenario {} looks {} run {} (seed {})",
                                                     Scenarios()[scenario].name, looks, run,
-                                                    rng.seed()));
+                                                    rollout->seed));
   }
   return outcome;
 }
@@ -77,11 +82,20 @@ Interval WilsonInterval(int64_t successes, int64_t trials, double confidence) {
           successes == trials ? 1.0 : std::min(1.0, center + half)};
 }
 
+std::vector<Method> SkippedMethods(const StudyOptions& options) {
+  std::vector<Method> out;
+  if (!options.methods.last_look) out = {Method::kFisherLast, Method::kConditionalLast};
+  if (!options.rollout.pod_counts) out.push_back(Method::kCountBettingPods);
+  return out;
+}
+
 std::vector<MethodSummary> Summarize(const std::vector<RunOutcome>& outcomes,
-                                     const std::vector<MetricFamily>& families) {
+                                     const std::vector<MetricFamily>& families,
+                                     const std::vector<Method>& skipped) {
   std::vector<MethodSummary> out;
   for (const MethodInfo& info : Methods()) {
     if (std::find(families.begin(), families.end(), info.family) == families.end()) continue;
+    if (std::find(skipped.begin(), skipped.end(), info.method) != skipped.end()) continue;
     MethodSummary s;
     s.method = info.method;
     s.runs = static_cast<int64_t>(outcomes.size());

@@ -51,6 +51,10 @@ struct StudyOptions {
 StatusOr<RunOutcome> SimulateRun(const StudyOptions& options, std::size_t scenario, int looks,
                                  int64_t run);
 
+// The rollout that SimulateRun evaluates (the same seed), for exporting it.
+StatusOr<Rollout> SimulateRunRollout(const StudyOptions& options, std::size_t scenario, int looks,
+                                     int64_t run);
+
 // The rollout configuration a scenario's runs use (for reports and tests).
 RolloutConfig ScenarioRollout(const StudyOptions& options, std::size_t scenario, int looks);
 
@@ -74,8 +78,16 @@ struct MethodSummary {
   double median_look = 0;
 };
 
-// Summarizes the outcomes of the methods of `families`, in Method order.
+// Summarizes the outcomes of the methods of `families`, in Method order,
+// leaving out `skipped`.
 std::vector<MethodSummary> Summarize(const std::vector<RunOutcome>& outcomes,
-                                     const std::vector<MetricFamily>& families);
+                                     const std::vector<MetricFamily>& families,
+                                     const std::vector<Method>& skipped = {});
+
+// The methods a study with these options does not evaluate (left out of its
+// tables): the last-look references without methods.last_look, the betting
+// test with the pods' prior without rollout.pod_counts (it would repeat the
+// plain betting test).
+std::vector<Method> SkippedMethods(const StudyOptions& options);
 
 }  // namespace verdict::study

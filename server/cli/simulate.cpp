@@ -4,6 +4,7 @@
 // sanity check against the published table.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "analyzer/study/simulation_runner.h"
 #include "server/cli/command.h"
 #include "server/cli/json_util.h"
+#include "server/cli/simulate_export.h"
 #include "stats/quantile_test.h"
 
 namespace verdict::cli {
@@ -50,6 +52,9 @@ struct SimulateArgs {
   double burst_factor = 5;
   int restart_step = -1;
   double restart_factor = 20;
+  bool pod_counts = false;
+  bool last_look = false;
+  std::string export_dir;
   bool json = false;
   bool markdown = false;
   bool quiet = false;
@@ -92,6 +97,14 @@ Methods (all one-sided, "the canary is worse", at --alpha, at every look):
                       slower than --slo (500 ms)
   mann_whitney_p99    Mann-Whitney on per-step histogram_quantile(0.99)
   kayenta_p99         Kayenta's rule on the per-step p99
+  count_betting       Verdict's default: the step-betting e-process on errors
+  count_betting_pods  the same with the control's per-pod counts as its kappa
+                      prior, as the judge does with the pod label
+                      (--pod-counts only)
+  fisher_last         Fisher's exact test at the last look only (--last-look)
+  conditional_last    the exact conditional binomial test given each step's
+                      events and split, at the last look only (--last-look):
+                      a fixed-sample reference for what a valid test can reach
 
 Sanity checks (pure, alpha = .05), against the commonly cited figures:
   peeking          a two-sided z test on iid normal data repeated at K looks
@@ -113,6 +126,16 @@ detected runs (regressions); --markdown prints Markdown tables, --json JSON
 with keys seed, alpha, looks, runs, power_runs, config, methods, scenarios
 (name, looks, runs, methods: {key: rejected, rate, ci, median_look}),
 peeking, autocorrelation, guarantee_held.
+
+EXPORT
+--export DIR writes the runs the tables would judge (same seeds; the per-pod
+model always on, so the control's pods are recorded) instead of judging them:
+DIR/<scenario>-K<K>/<r>.counts for `verdict compare counts --series` (canary
+errors, canary requests, control errors, control requests per step) and
+DIR/<scenario>-K<K>/<r>.json, a recording (docs/recorded-data.md) with one
+ratio metric "errors" and the control's pods, for `verdict judge --data`;
+r = 0 .. --runs - 1 (h0) or --power-runs - 1 (regressions). Used by
+scripts/overdispersion.sh.
 
 Exit code: 0 = done; 1 = a Verdict method failed healthy canaries
 significantly more often than alpha (the 95% interval lies above alpha: the
@@ -188,7 +211,9 @@ nlohmann::json ResultsJson(const sim::StudyResults& r, bool guarantee_held) {
     j["config"]["buckets_ms"].push_back(std::isinf(b) ? nlohmann::json("+Inf") : nlohmann::json(b));
   }
   j["methods"] = nlohmann::json::array();
+  const std::vector<sim::Method> skipped = sim::SkippedMethods(p.options);
   for (const sim::MethodInfo& m : sim::Methods()) {
+    if (std::find(skipped.begin(), skipped.end(), m.method) != skipped.end()) continue;
     j["methods"].push_back({{"key", m.key},
                             {"label", m.label},
                             {"family", sim::FamilyName(m.family)},
@@ -228,7 +253,9 @@ nlohmann::json ResultsJson(const sim::StudyResults& r, bool guarantee_held) {
 bool AssumptionHolds(sim::Method method, const sim::RolloutConfig& c) {
   if (sim::Info(method).family != sim::MetricFamily::kErrors) return true;
   if (c.burst_probability > 0 || c.restart_step >= 0) return false;
-  return !(method == sim::Method::kCountEProcess && c.pod_error_shape > 0);
+  const bool poisson_only =
+      method == sim::Method::kCountEProcess || method == sim::Method::kConditionalLast;
+  return !(poisson_only && c.pod_error_shape > 0);
 }
 
 bool GuaranteeHeld(const sim::StudyResults& r, std::vector<std::string>* broken) {
@@ -317,6 +344,7 @@ int RunSimulate(const SimulateArgs& a) {
   plan.options.seed = a.seed;
   plan.options.methods.alpha = a.alpha;
   plan.options.methods.slo_ms = a.slo_ms;
+  plan.options.methods.last_look = a.last_look;
   plan.options.rollout.min_rps = a.min_rps;
   plan.options.rollout.max_rps = a.max_rps;
   plan.options.rollout.error_fluctuation_sd = a.error_fluctuation;
@@ -330,6 +358,8 @@ int RunSimulate(const SimulateArgs& a) {
   plan.options.rollout.burst_factor = a.burst_factor;
   plan.options.rollout.restart_step = a.restart_step;
   plan.options.rollout.restart_factor = a.restart_factor;
+  // An export always carries the control's pods (the recordings' "pods").
+  plan.options.rollout.pod_counts = a.pod_counts || !a.export_dir.empty();
   if (Status v = sim::ValidateRolloutConfig(plan.options.rollout); !v.ok()) {
     return ReportError(kCommand, v.message());
   }
@@ -340,6 +370,13 @@ int RunSimulate(const SimulateArgs& a) {
   plan.peeking_runs = a.peeking_runs;
   plan.autocorrelation_runs = a.autocorrelation_runs;
   if (Status s = sim::ValidatePlan(plan); !s.ok()) return ReportError(kCommand, s.message());
+  if (!a.export_dir.empty()) {
+    if (Status s = WriteExport(plan, a.export_dir, Progress(a.quiet)); !s.ok()) {
+      return ReportError(kCommand, s.message());
+    }
+    if (!a.quiet) std::cerr << "verdict simulate: wrote the runs under " << a.export_dir << "\n";
+    return kExitPass;
+  }
   if (!a.quiet) {
     std::cerr << fmt::format("verdict simulate: seed {}, {} scenario(s), looks {}, {} thread(s)\n",
                              a.seed, plan.scenarios.size(), fmt::join(plan.looks, ","), a.threads);
@@ -434,6 +471,15 @@ void AddSimulateCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--restart-factor", args->restart_factor,
                   "The restarting pod's error-rate factor for that step")
       ->capture_default_str();
+  cmd->add_flag("--pod-counts", args->pod_counts,
+                "Sample every pod on its own (same law; another random stream) and give the "
+                "study's methods the control's per-pod counts");
+  cmd->add_flag("--last-look", args->last_look,
+                "Also report the fixed-sample references at the last look only (Fisher exact, "
+                "exact conditional binomial): what any valid test can reach by look K");
+  cmd->add_option("--export", args->export_dir,
+                  "Write the runs (same seeds) as compare-counts series and recordings under "
+                  "this directory instead of judging them (see EXPORT below)");
   cmd->add_flag("--json", args->json, "Print JSON instead of tables");
   cmd->add_flag("--markdown", args->markdown, "Print Markdown tables (for docs/sequential.md)");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");

@@ -106,6 +106,58 @@ TEST(ClassifyRatio, HealthyOnePodCanaryWithBadMinutesFailsAtMostAboutAlphaByDefa
   std::cout << "failed: betting " << betting << ", exact " << exact << " of " << runs << "\n";
 }
 
+// The study's rollouts with the control's pods (RolloutStep::control_pods)
+// as MetricData::control.pods, as `verdict judge --data` reads them.
+MetricData WithPods(const sim::Rollout& rollout) {
+  std::vector<RatioStep> steps;
+  for (const sim::RolloutStep& s : rollout.steps) {
+    steps.push_back({s.canary.errors, s.canary.requests, s.control.errors, s.control.requests});
+  }
+  MetricData d = test::RatioData(steps);
+  const size_t pods = rollout.steps.front().control_pods.size();
+  for (size_t p = 0; p < pods; ++p) {
+    PodCountSteps pod;
+    pod.pod = "control-" + std::to_string(p);
+    for (const sim::RolloutStep& s : rollout.steps) {
+      pod.counts.bad.push_back(s.control_pods[p].errors);
+      pod.counts.total.push_back(s.control_pods[p].requests);
+    }
+    d.control.pods.push_back(pod);
+  }
+  return d;
+}
+
+TEST(ClassifyRatio, TheControlsPodsShowExcessVariationAndBurstsInTheReason) {
+  sim::RolloutConfig config;
+  config.control_error_rate = 0.005;
+  config.min_rps = config.max_rps = 300;
+  config.error_fluctuation_sd = 0;
+  config.pod_counts = true;
+  auto judge = [&](const std::string& extra) {
+    sim::SimRng rng(2026);
+    auto rollout = sim::SimulateRollout(config, rng);
+    EXPECT_TRUE(rollout.ok());
+    EXPECT_EQ(rollout->steps[0].control_pods.size(), 3u);
+    return JudgeMetric(Ratio("0%", extra), WithPods(*rollout));
+  };
+  // Poisson pods: nothing to report.
+  const MetricResult poisson = judge("");
+  EXPECT_EQ(poisson.reason.find("pods"), std::string::npos) << poisson.reason;
+  // Per-step gamma factors of shape 2: excess variation, no persistence.
+  config.pod_error_shape = 2;
+  const MetricResult gamma = judge("");
+  EXPECT_NE(gamma.reason.find("the control's pods vary"), std::string::npos) << gamma.reason;
+  EXPECT_EQ(gamma.reason.find("persist"), std::string::npos) << gamma.reason;
+  const MetricResult exact = judge("    test: exact\n");
+  EXPECT_NE(exact.reason.find("the exact count test assumes Poisson counts"), std::string::npos)
+      << exact.reason;
+  // Bursts of 4 steps: persistence.
+  config.burst_probability = 0.1;
+  config.burst_steps = 4;
+  const MetricResult bursts = judge("");
+  EXPECT_NE(bursts.reason.find("persist from step to step"), std::string::npos) << bursts.reason;
+}
+
 TEST(ClassifyRatio, AMovingTrafficSplitIsHandledByPerStepExposures) {
   // The canary's share grows from 10% to 50% while both rates stay at 1%:
   // pooled counts would be fine here too, but the e-process must not drift.

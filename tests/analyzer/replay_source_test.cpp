@@ -60,6 +60,36 @@ TEST(ReplaySource, ReadsEveryKindWithNullAsMissing) {
   EXPECT_EQ((*source)->grid().steps, 2u);
 }
 
+TEST(ReplaySource, ReadsTheOptionalPerPodCountsOfARatioSide) {
+  auto source = ReplaySource::FromJson(R"({
+    "step_seconds": 30,
+    "metrics": {"errors": {
+      "canary": {"bad": [1, 2], "total": [10, 12]},
+      "control": {"bad": [3, 4], "total": [100, 90],
+                  "pods": {"a": {"bad": [1, null], "total": [50, null]},
+                           "b": {"bad": [2, 4], "total": [50, 90]}}}}}})",
+                                       "rec.json");
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  auto errors = Fetch(**source, Spec("errors", rules::MetricKind::kRatio));
+  ASSERT_TRUE(errors.ok()) << errors.status().message();
+  ASSERT_EQ(errors->control.pods.size(), 2u);
+  EXPECT_EQ(errors->control.pods[0].pod, "a");
+  EXPECT_TRUE(std::isnan(errors->control.pods[0].counts.bad[1]));
+  EXPECT_EQ(errors->control.pods[1].counts.total, (std::vector<double>{50, 90}));
+  EXPECT_TRUE(errors->canary.pods.empty());
+  EXPECT_TRUE(ValidateMetricData(*errors).ok());
+  EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"e": {"control": {"bad": [1],
+      "total": [2], "pods": {"a": {"bad": [1, 2], "total": [1, 2]}}}}}})"),
+            "rec.json: metrics.e.control.pods.a.bad: has 2 steps, but other arrays of this "
+            "metric have 1");
+  EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"e": {"control": {"bad": [1],
+      "total": [2], "pods": {"a": {"bad": [1]}}}}}})"),
+            "rec.json: metrics.e.control.pods.a.total: missing (a pod needs bad and total)");
+  EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"e": {"control": {"pods": []}}}})"),
+            "rec.json: metrics.e.control.pods: expected an object of pod name -> {bad, total}, "
+            "got []");
+}
+
 TEST(ReplaySource, ErrorsNameTheFileAndTheJsonPath) {
   EXPECT_EQ(Error(R"({"step_seconds": 30, "metrics": {"cpu": {"canary": {"values": [1, "x"]}}}})"),
             "rec.json: metrics.cpu.canary.values[1]: expected a number or null, got \"x\"");

@@ -145,5 +145,55 @@ TEST(SimulateCli, HugeLoadIsAUsageErrorNotABrokenGuarantee) {
   EXPECT_NE(r.err.find("--max-rps"), std::string::npos) << r.err;
 }
 
+// --export writes the study's own runs: `verdict compare counts` on the
+// exported series fails exactly the runs the study's step-betting row counts
+// (same seeds), and `verdict judge` on the recordings (with the control's
+// pods) reads them.
+TEST(SimulateCli, ExportedRunsAreTheStudysRunsThroughCompareCountsAndJudge) {
+  const std::vector<std::string> common = {
+      "--scenario",   "errors-2x", "--power-runs", "12", "--runs", "1",  "--looks", "30",
+      "--error-rate", "0.005",     "--pod-shape",  "5",  "--seed", "11", "--quiet"};
+  const std::string dir = TempPath("export");
+  std::vector<std::string> export_args = {"simulate", "--export", dir};
+  export_args.insert(export_args.end(), common.begin(), common.end());
+  const CliRun exported = RunVerdict(export_args);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::vector<std::string> study_args = {
+      "simulate", "--pod-counts", "--json", "--peeking-runs", "0", "--autocorrelation-runs", "0"};
+  study_args.insert(study_args.end(), common.begin(), common.end());
+  const CliRun study = RunVerdict(study_args);
+  ASSERT_EQ(study.exit_code, 0) << study.err;
+  const auto j = nlohmann::json::parse(study.out);
+  const int64_t want = j["scenarios"][0]["methods"]["count_betting"]["rejected"].get<int64_t>();
+  const std::string config = WriteTemp("judge.yaml", R"(
+selectors:
+  control: 'version="v1"'
+  canary: 'version="v2"'
+metrics:
+  - name: errors
+    kind: ratio
+    bad: 'errors_total{ {{ selector }} }'
+    total: 'requests_total{ {{ selector }} }'
+    margin: "0%"
+    min_data: 0
+)");
+  int failed = 0;
+  for (int r = 0; r < 12; ++r) {
+    const std::string stem = dir + "/errors-2x-K30/" + std::to_string(r);
+    const CliRun counts =
+        RunVerdict({"compare", "counts", "--series", stem + ".counts", "--alternative", "greater"});
+    ASSERT_TRUE(counts.exit_code == 1 || counts.exit_code == 3) << counts.err;
+    failed += counts.exit_code == 1;
+    const CliRun judge = RunVerdict({"judge", "--config", config, "--data", stem + ".json"});
+    ASSERT_TRUE(judge.exit_code == 1 || judge.exit_code == 3) << judge.err;
+    if (r == 0) {
+      const std::string json = ReadAll(stem + ".json");
+      EXPECT_NE(json.find("\"control-2\""), std::string::npos);  // the control's 3 pods
+    }
+  }
+  EXPECT_EQ(failed, want);
+  EXPECT_GT(want, 0);
+}
+
 }  // namespace
 }  // namespace verdict::cli::testing

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "stats/pod_dispersion.h"
 #include "tests/stats/sequential_fixture.h"
 
 namespace verdict::stats {
@@ -62,6 +63,42 @@ TEST(CountBetting, EValuesPValuesAndConfidenceSequencesMatchTheROracleAtEveryLoo
     }
   }
   EXPECT_GE(looks, 90);
+}
+
+// The judge's loop with the control's pods (analyzer/classify_ratio.cpp):
+// the pods of the steps before each one set the kappa prior.
+TEST(CountBetting, WithTheControlsPodsAsKappaPriorMatchesTheROracleAtEveryLook) {
+  const auto fx = LoadSequentialFixture("pod_betting.json");
+  int looks = 0;
+  for (const auto& c : fx["cases"]) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const CountBettingOptions o = OptionsOf(c);
+    auto process = CountBettingProcess::Create(o);
+    ASSERT_TRUE(process.ok());
+    PodDispersion pods;
+    const double d_hi = std::log1p(o.margin);
+    for (size_t i = 0; i < c["steps"].size(); ++i) {
+      const auto& s = c["steps"][i];
+      const CountStep step{Num(s[0]), Num(s[1]), Num(s[2]), Num(s[3])};
+      process->SetDispersionPrior(
+          pods.KappaForShare(step.canary_exposure / (step.canary_exposure + step.control_exposure)),
+          pods.degrees());
+      ASSERT_TRUE(process->Add(step).ok());
+      std::vector<double> events, exposures;
+      for (const auto& v : c["pod_events"][i]) events.push_back(Num(v));
+      for (const auto& v : c["pod_exposures"][i]) exposures.push_back(Num(v));
+      ASSERT_TRUE(pods.Add(events, exposures).ok());
+      const auto& want = c["looks"][i];
+      SCOPED_TRACE("look " + std::to_string(i + 1));
+      EXPECT_TRUE(Close(process->LogE(d_hi, true), Num(want["log_up"]), kRel));
+      EXPECT_TRUE(Close(process->Result().p_value, Num(want["p"]), kRel));
+      EXPECT_TRUE(Close(process->Result().ci_low, Num(want["ci_low"]), kRel));
+      EXPECT_TRUE(Close(process->Result().ci_high, Num(want["ci_high"]), kRel));
+      EXPECT_TRUE(Close(process->Result().dispersion, Num(want["kappa"]), kRel));
+      ++looks;
+    }
+  }
+  EXPECT_GE(looks, 80);
 }
 
 TEST(CountBetting, RejectsInvalidOptionsNamingTheField) {

@@ -292,7 +292,7 @@ TEST(Summarize, CountsRejectionsAndTakesRsMedianOfTheLooks) {
   runs[3].rejected_at[eprocess] = 4;
   runs[4].rejected_at[eprocess] = 1;
   const auto s = Summarize(runs, {MetricFamily::kErrors});
-  ASSERT_EQ(s.size(), 6u);  // the errors family's methods, in Method order
+  ASSERT_EQ(s.size(), 9u);  // the errors family's methods, in Method order
   EXPECT_EQ(s[0].method, Method::kCountEProcess);
   EXPECT_EQ(s[0].runs, 5);
   EXPECT_EQ(s[0].rejected, 4);
@@ -301,6 +301,58 @@ TEST(Summarize, CountsRejectionsAndTakesRsMedianOfTheLooks) {
   EXPECT_EQ(s[1].rejected, 0);
   EXPECT_TRUE(std::isnan(s[1].median_look));
   EXPECT_EQ(Summarize(runs, {MetricFamily::kLatency}).size(), 6u);
+  // A default study leaves out the last-look references and the pods' row.
+  EXPECT_EQ(Summarize(runs, {MetricFamily::kErrors}, SkippedMethods(StudyOptions{})).size(), 6u);
+}
+
+// The per-pod sampling draws each pod on its own: the control's pods add up
+// to the side, and the default (no pod_counts) keeps no pods.
+TEST(SimulateRollout, PodCountsKeepTheControlsPodsSummingToTheSide) {
+  RolloutConfig c;
+  c.pod_error_shape = 5;
+  c.pod_counts = true;
+  SimRng rng(77);
+  auto r = SimulateRollout(c, rng);
+  ASSERT_TRUE(r.ok());
+  for (const RolloutStep& s : r->steps) {
+    ASSERT_EQ(s.control_pods.size(), 3u);
+    double errors = 0, requests = 0;
+    for (const PodStep& p : s.control_pods) {
+      errors += p.errors;
+      requests += p.requests;
+    }
+    EXPECT_EQ(errors, s.control.errors);
+    EXPECT_EQ(requests, s.control.requests);
+    EXPECT_EQ(s.control.buckets.back(), s.control.requests);
+  }
+  c.pod_counts = false;
+  SimRng again(77);
+  EXPECT_TRUE(SimulateRollout(c, again)->steps[0].control_pods.empty());
+}
+
+// The last-look references decide at look K only; the exact conditional
+// test keeps its level on Poisson data (it is exact given the steps' totals).
+TEST(EvaluateRollout, LastLookReferencesRejectOnlyAtTheLastLook) {
+  StudyOptions o;
+  o.methods.last_look = true;
+  o.rollout.control_error_rate = 0.005;
+  int conditional = 0;
+  const int runs = 200;
+  for (int r = 0; r < runs; ++r) {
+    auto out = SimulateRun(o, 0, 20, r);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    for (Method m : {Method::kFisherLast, Method::kConditionalLast}) {
+      const int32_t at = out->rejected_at[static_cast<std::size_t>(m)];
+      EXPECT_TRUE(at == 0 || at == 20) << at;
+    }
+    conditional += out->rejected_at[static_cast<std::size_t>(Method::kConditionalLast)] > 0;
+  }
+  // alpha = 0.05: 10 expected, at most; 22 is four binomial sds above.
+  EXPECT_LE(conditional, 22);
+  o.methods.last_look = false;
+  auto off = SimulateRun(o, 0, 20, 0);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->rejected_at[static_cast<std::size_t>(Method::kConditionalLast)], 0);
 }
 
 TEST(SimulateRun, IsAFunctionOfSeedScenarioLooksAndRunAlone) {
