@@ -157,13 +157,15 @@ void AddControlRoutes(httplib::Server& control, Controller& ctl, FaultProxy& pro
     const std::string kind = req.get_param_value("kind");
     Fault fault;
     if (!ParseKind(kind, &fault)) {
-      Reply(res, 400, {{"error", "kind: unknown fault \"" + kind + "\" (known: " + KindNames() + ")"}});
+      Reply(res, 400,
+            {{"error", "kind: unknown fault \"" + kind + "\" (known: " + KindNames() + ")"}});
       return;
     }
     long times = -1;
     if (req.has_param("times") && !ParseInt(req.get_param_value("times"), 1, &times)) {
-      Reply(res, 400, {{"error", "times: expected a whole number >= 1, got \"" +
-                                     req.get_param_value("times") + "\""}});
+      Reply(res, 400,
+            {{"error", "times: expected a whole number >= 1, got \"" +
+                           req.get_param_value("times") + "\""}});
       return;
     }
     ctl.Set(fault, static_cast<int>(times), kind);
@@ -173,14 +175,16 @@ void AddControlRoutes(httplib::Server& control, Controller& ctl, FaultProxy& pro
     const std::string kind = req.get_param_value("kind");
     Fault fault;
     if (!ParseKind(kind, &fault) || fault == Fault::kNone) {
-      Reply(res, 400, {{"error", "kind: expected a fault other than none, got \"" + kind +
-                                     "\" (known: " + KindNames() + ")"}});
+      Reply(res, 400,
+            {{"error", "kind: expected a fault other than none, got \"" + kind +
+                           "\" (known: " + KindNames() + ")"}});
       return;
     }
     long period = 0;
     if (!ParseInt(req.get_param_value("period_ms"), 10, &period)) {
-      Reply(res, 400, {{"error", "period_ms: expected a whole number >= 10, got \"" +
-                                     req.get_param_value("period_ms") + "\""}});
+      Reply(res, 400,
+            {{"error", "period_ms: expected a whole number >= 10, got \"" +
+                           req.get_param_value("period_ms") + "\""}});
       return;
     }
     ctl.Flap(fault, period, "flap:" + kind);
@@ -208,6 +212,7 @@ Control API:
   GET  /state                    the fault in force and counters (JSON)
 Kinds: none hang unavailable too-many-requests truncated non-json
        oversized-chunked oversized-length status-error reject-post
+A PUT needs a body, even empty: curl -X PUT -d '' 'http://127.0.0.1:C/fault?kind=hang'
 SIGTERM or SIGINT stop it.
 )";
 
@@ -258,8 +263,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::thread control_thread([&control] { control.listen_after_bind(); });
-  std::cout << "verdict-fault-proxy: listening on " << proxy.url() << " (backend 127.0.0.1:"
-            << backend << ")\n"
+  std::cout << "verdict-fault-proxy: listening on " << proxy.url()
+            << " (backend 127.0.0.1:" << backend << ")\n"
             << "verdict-fault-proxy: control on http://127.0.0.1:" << control_port << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
