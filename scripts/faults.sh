@@ -68,7 +68,7 @@ done
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 . scripts/common.sh
-ensure_packages jq sqlite3 prometheus curl
+ensure_packages "${VERDICT_FAULTS_PACKAGES[@]}"
 if [ -n "${VERDICT_FAULTS_BIN:-}" ]; then
   V=$VERDICT_FAULTS_BIN
   PROXY_BIN=${VERDICT_FAULTS_PROXY_BIN:-$(dirname "$V")/tests/verdict-fault-proxy}
@@ -285,7 +285,8 @@ start_prometheus
 log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') on 127.0.0.1:$PROM_PORT scrapes faults/api and faults-bad/api"
 
 "$PROXY_BIN" --backend-port "$PROM_PORT" >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
-PIDS+=($!)
+PROXY_PID=$!
+PIDS+=($PROXY_PID)
 PROXY_URL=$(listening_url verdict-fault-proxy "$WORK/proxy.out" $!) || { cat "$WORK/proxy.log" >&2; exit 1; }
 sleep 0.2
 CONTROL_URL=$(sed -n 's/^verdict-fault-proxy: control on \(http:[^ ]*\).*/\1/p' "$WORK/proxy.out")
@@ -329,6 +330,7 @@ killer() {
   RANDOM=$((SEED * 7 + 1))
   local k delay early pre rid t_spawn t_ready t_eval cur
   for k in $(seq 1 "$KILLS"); do
+    kill -0 $$ 2>/dev/null || exit 0  # the script is gone
     t_spawn=$(now_ms)
     spawn_daemon "$DB"
     early=$((RANDOM % 8 == 0))
@@ -431,7 +433,8 @@ drive_kill() {
     # once the daemon answers.
     if [ "$held" = unknown ] || [ "$rollback" = unknown ]; then
       local h r
-      read -r h r < <(run_json faults | jq -r 'if .checksum == "'"$sum"'" then "\(.held) \(.rollback_requested)" else empty end' 2>/dev/null || true)
+      h="" r=""
+      read -r h r < <(run_json faults | jq -r 'if .checksum == "'"$sum"'" then "\(.held) \(.rollback_requested)" else empty end' 2>/dev/null || true) || true
       if [ -n "${h:-}" ]; then
         [ "$held" = unknown ] && { [ "$h" = true ] && held=1 || held=0; }
         [ "$rollback" = unknown ] && { [ "$r" = true ] && rollback=1 || rollback=0; }
@@ -450,6 +453,7 @@ scenario_kill() {
   RANDOM=$SEED
   killer &
   local killer_pid=$! t0
+  PIDS+=($killer_pid)
   t0=$(now_ms)
   drive_kill
   wait "$killer_pid"
@@ -665,6 +669,7 @@ wants prometheus && scenario_prometheus
 wants disk && scenario_disk
 wants lock && scenario_lock
 stop_daemon
+kill -0 "$PROXY_PID" 2>/dev/null || row all "fault proxy alive" FAIL "verdict-fault-proxy exited: $(cat "$WORK/proxy.log")"
 # Everything acknowledged on the main database, once more at the end.
 check_acks 'kill|prom-.*|lock' "$DB"
 row all "acknowledged records on the main database" "$([ "$LOST" -eq 0 ] && echo ok || echo FAIL)" "$ACKED records checked, $LOST lost"

@@ -268,6 +268,7 @@ int main(int argc, char** argv) {
             << "verdict-fault-proxy: control on http://127.0.0.1:" << control_port << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  std::cerr << "verdict-fault-proxy: stopping on signal " << sig << "\n";
   control.stop();
   control_thread.join();
   proxy.Stop();
