@@ -39,6 +39,8 @@
 #   VERDICT_FAULTS_BIN        a built verdict (default: build it in build/)
 #   VERDICT_FAULTS_PROXY_BIN  verdict-fault-proxy (default: next to the build)
 #   VERDICT_FAULTS_FAULT_S    seconds each Prometheus/disk/lock fault lasts (default 10)
+#   VERDICT_FAULTS_DEADLINE   the daemon's --deadline (default 10s: a loaded machine
+#                             answers slowly even when nothing is broken)
 #   VERDICT_FAULTS_REPORT     also write the table (markdown) to this file
 #   VERDICT_FAULTS_KEEP=1     keep the work directory (logs, databases)
 set -euo pipefail
@@ -61,6 +63,8 @@ done
 case $SEED in '' | *[!0-9]*) die "--seed must be a whole number, got '$SEED'" ;; esac
 case $KILLS in '' | *[!0-9]*) die "--kills must be a whole number, got '$KILLS'" ;; esac
 FAULT_S=${VERDICT_FAULTS_FAULT_S:-10}
+DEADLINE=${VERDICT_FAULTS_DEADLINE:-10s}
+case $DEADLINE in [1-9]*s) ;; *) die "VERDICT_FAULTS_DEADLINE must be seconds like 10s, got '$DEADLINE'" ;; esac
 case $FAULT_S in '' | *[!0-9]* | 0) die "VERDICT_FAULTS_FAULT_S must be a whole number >= 1, got '$FAULT_S'" ;; esac
 for s in ${ONLY//,/ }; do
   case $s in kill | prometheus | disk | lock) ;; *) die "--only: unknown scenario '$s' (kill, prometheus, disk, lock)" ;; esac
@@ -305,7 +309,7 @@ DB=$WORK/verdict.db
 # spawn_daemon DB [ulimit prefix] : starts verdict serve on DPORT (DAEMON_PID), not waiting.
 spawn_daemon() {
   "$V" serve --prometheus "$PROXY_URL" --listen "127.0.0.1:$DPORT" --config "$WORK/serve.yaml" \
-    --db "$1" --token-file "$WORK/token" --interval 1s --step 1s --answer-within 3s --deadline 3s \
+    --db "$1" --token-file "$WORK/token" --interval 1s --step 1s --answer-within 3s --deadline "$DEADLINE" \
     >>"$WORK/serve.out" 2>>"$WORK/serve.log" &
   DAEMON_PID=$!
   echo "$DAEMON_PID" >"$WORK/daemon.pid"
