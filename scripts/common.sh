@@ -14,6 +14,9 @@ VERDICT_BUILD_PACKAGES=(
 # Debian's clang 14, -fsanitize=fuzzer links libclang_rt.fuzzer from
 # libclang-rt-14-dev (libfuzzer-14-dev only adds a standalone libFuzzer.a).
 VERDICT_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+# scripts/faults.sh: the checks read the daemon's database (sqlite3) and its
+# JSON answers (jq) next to a real Prometheus.
+VERDICT_FAULTS_PACKAGES=(jq sqlite3 prometheus curl)
 # The browser tests of the report pages (tests/browser): a real headless
 # Chromium driven by playwright-core from npm (no browser download).
 VERDICT_BROWSER_PACKAGES=(chromium)

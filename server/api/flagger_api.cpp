@@ -28,9 +28,9 @@ class FlaggerHandler {
     const std::string type_name = type == req.path_params.end() ? "" : type->second;
     const std::optional<Hook> hook = ParseHook(type_name);
     if (!hook) {
-      return Answer("unknown", HttpResponse::JsonError(
-                                   404, "unknown webhook type \"" + type_name.substr(0, 64) +
-                                            "\" (known: " + HookNames() + ")"));
+      return Answer("unknown", HttpResponse::JsonError(404, "unknown webhook type \"" +
+                                                                type_name.substr(0, 64) +
+                                                                "\" (known: " + HookNames() + ")"));
     }
     WebhookRecord call;
     call.hook = HookName(*hook);
@@ -39,7 +39,7 @@ class FlaggerHandler {
     if (!payload.ok()) {
       call.status = 400;
       call.answer = payload.status().message();
-      Record(call);
+      Record(call).IgnoreError();  // a 400 acknowledges nothing
       return Answer(call.hook, HttpResponse::JsonError(400, call.answer));
     }
     call.ns = payload->ns;
@@ -66,24 +66,36 @@ class FlaggerHandler {
       run = NeedsVerdict(*hook) ? runs_.Fresh((*joined)->record.id) : **joined;
       call.run_id = run->record.id;
       answer = DecideHook(*hook, FactsOf(*run));
-      ApplyEnd(*hook, *payload, answer, *run);
+      const Status ended = ApplyEnd(*hook, *payload, answer, *run);
+      if (!ended.ok() && answer.ok()) answer = NotSaved(*hook, ended);
     }
     call.status = answer.status;
     call.answer = answer.reason;
-    Record(call);
+    // A 2xx acknowledges the call: it must be on disk first (docs/flagger.md
+    // "Runs"). A call the store cannot take is refused, never 5xx.
+    const Status recorded = Record(call);
+    if (!recorded.ok() && answer.ok()) answer = NotSaved(*hook, recorded);
     spdlog::info("webhook hook={} ns={} name={} checksum={} status={} decision={} reason=\"{}\"",
                  call.hook, call.ns, call.name, call.checksum, answer.status, answer.decision,
                  answer.reason);
-    return Answer(call.hook, HttpResponse::Json(answer.status,
-                                                HookAnswerJson(*hook, call.ns, call.name,
-                                                               call.checksum, answer,
-                                                               run ? &*run : nullptr)));
+    return Answer(
+        call.hook,
+        HttpResponse::Json(answer.status, HookAnswerJson(*hook, call.ns, call.name, call.checksum,
+                                                         answer, run ? &*run : nullptr)));
   }
 
  private:
-  // The webhooks after which Flagger finishes the rollout end the run.
-  void ApplyEnd(Hook hook, const FlaggerPayload& p, const HookAnswer& answer,
-                const RunSnapshot& run) const {
+  // The refusal of a call whose record (or the run's end) could not be saved:
+  // Flagger asks again at its next interval.
+  static HookAnswer NotSaved(Hook hook, const Status& error) {
+    return {kRefuseStatus, hook == Hook::kRollback ? "no-rollback" : "halt",
+            "not acknowledged: the call could not be saved (" + error.ToString() + "); ask again"};
+  }
+
+  // The webhooks after which Flagger finishes the rollout end the run. An
+  // error when the end could not be saved (the run then stays as it was).
+  Status ApplyEnd(Hook hook, const FlaggerPayload& p, const HookAnswer& answer,
+                  const RunSnapshot& run) const {
     Status st;
     if (hook == Hook::kPostRollout) {
       const RunState state = p.phase == "Succeeded" ? RunState::kSucceeded
@@ -96,11 +108,14 @@ class FlaggerHandler {
       st = runs_.End(run.record.id, RunState::kFailed, "rolled back: " + answer.reason);
     }
     if (!st.ok()) spdlog::error("ending run={} failed: {}", run.record.id, st.ToString());
+    return st;
   }
 
-  void Record(const WebhookRecord& call) const {
+  Status Record(const WebhookRecord& call) const {
     Status st = runs_.RecordWebhook(call);
-    if (!st.ok()) spdlog::error("webhook not recorded hook={} error=\"{}\"", call.hook, st.ToString());
+    if (!st.ok())
+      spdlog::error("webhook not recorded hook={} error=\"{}\"", call.hook, st.ToString());
+    return st;
   }
 
   HttpResponse Answer(const std::string& hook, HttpResponse response) const {

@@ -23,8 +23,9 @@ struct RunManager::Run {
   int64_t next_due_ms = 0;
   bool in_flight = false;
   int64_t in_flight_since_ms = 0;
-  uint64_t completed = 0;         // evaluations finished
+  uint64_t completed = 0;            // evaluations finished
   int64_t persisted_webhook_ms = 0;  // last_webhook_unix_ms as last written
+  bool latch_unsaved = false;        // fail_latched set, not yet written (store error)
 };
 
 namespace detail {

@@ -1,7 +1,6 @@
 // RunManager: runs, their evaluations and the on-call state
 // (server/scheduler/run_manager.h).
 #include "server/scheduler/run_manager.h"
-#include "server/scheduler/run_internal.h"
 
 #include <spdlog/spdlog.h>
 
@@ -10,13 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "server/scheduler/run_internal.h"
+
 namespace verdict::server {
 
 using detail::FromRecord;
 using detail::VariablesFromJson;
 using detail::VariablesToJson;
 using detail::Who;
-
 
 namespace detail {
 
@@ -217,15 +217,22 @@ Status RunManager::PersistLocked(const Run& run) {
 }
 
 Status RunManager::EndLocked(Run& run, RunState state, const std::string& reason) {
+  const RunRecord before = run.record;
   run.record.state = state;
   run.record.ended_unix_ms = NowMs();
   run.record.end_reason = reason;
+  if (Status st = PersistLocked(run); !st.ok()) {
+    // Not on disk, so not ended: the run stays as the store has it, and the
+    // next webhook (or expiry check) tries again.
+    run.record = before;
+    return st;
+  }
   if (metrics_) {
     metrics_->Increment("verdict_runs_ended_total", {{"state", RunStateName(state)}});
   }
   spdlog::info("run ended run={} ns={} name={} checksum={} state={} reason=\"{}\"", run.record.id,
                run.record.ns, run.record.name, run.record.checksum, RunStateName(state), reason);
-  return PersistLocked(run);
+  return Status::Ok();
 }
 
 RunManager::RunPtr RunManager::StartLocked(const CanaryRef& canary,
@@ -300,8 +307,10 @@ StatusOr<std::optional<RunSnapshot>> RunManager::Join(
     auto vars = app::RunVariables(**entry, canary.ns, canary.name, metadata, ignored);
     if (!vars.ok()) return vars.status();
     if (active) {
-      EndLocked(*active, RunState::kSuperseded, "superseded by checksum " + canary.checksum)
-          .IgnoreError();
+      // Two active runs of one canary must never be on disk: no new run
+      // unless the old one's end is saved.
+      VERDICT_RETURN_IF_ERROR(
+          EndLocked(*active, RunState::kSuperseded, "superseded by checksum " + canary.checksum));
     }
     Status status;
     started = StartLocked(canary, *entry, std::move(*vars), "", &status);
@@ -383,8 +392,8 @@ void RunManager::EvaluateNow(const RunPtr& run) {
   rec.window_start_unix = result.window_start_unix;
   rec.window_end_unix = result.window_end_unix;
   rec.verdict = result.verdict;
-  rec.source_error = !result.source_error.ok() ? result.source_error.ToString()
-                                               : result.analysis_error;
+  rec.source_error =
+      !result.source_error.ok() ? result.source_error.ToString() : result.analysis_error;
   rec.verdict_json = result.verdict_json;
   rec.duration_ms = took_ms;
   auto seq = store_.AppendEvaluation(rec);
@@ -395,9 +404,8 @@ void RunManager::EvaluateNow(const RunPtr& run) {
   }
   CountVerdict(result);
   if (metrics_) metrics_->Observe("verdict_evaluation_seconds", {}, took_ms / 1000.0);
-  spdlog::info("evaluated run={} ns={} name={} verdict={} took_ms={} reason=\"{}\"",
-               run->record.id, run->record.ns, run->record.name, result.verdict, took_ms,
-               result.reason);
+  spdlog::info("evaluated run={} ns={} name={} verdict={} took_ms={} reason=\"{}\"", run->record.id,
+               run->record.ns, run->record.name, result.verdict, took_ms, result.reason);
   {
     std::lock_guard<std::mutex> lock(mu_);
     LatestEvaluation latest;
@@ -410,7 +418,11 @@ void RunManager::EvaluateNow(const RunPtr& run) {
         run->record.state == RunState::kActive) {
       run->record.fail_latched = true;
       run->record.fail_reason = latest.result.reason;
-      PersistLocked(*run).IgnoreError();
+      run->latch_unsaved = true;
+    }
+    // The latch holds in memory at once; it is written until the store takes it.
+    if (run->latch_unsaved && run->record.state == RunState::kActive) {
+      run->latch_unsaved = !PersistLocked(*run).ok();
     }
     run->latest = std::move(latest);
     run->in_flight = false;
@@ -431,9 +443,12 @@ Status RunManager::End(int64_t run_id, RunState state, const std::string& reason
   if ((state == RunState::kSucceeded || state == RunState::kFailed) &&
       (run.record.state == RunState::kSucceeded || run.record.state == RunState::kFailed) &&
       run.record.state != state) {
+    const RunRecord before = run.record;
     run.record.state = state;
     run.record.end_reason = reason;
-    return PersistLocked(run);
+    Status st = PersistLocked(run);
+    if (!st.ok()) run.record = before;
+    return st;
   }
   return Status::Ok();
 }

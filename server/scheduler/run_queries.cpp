@@ -63,10 +63,13 @@ StatusOr<RunSnapshot> RunManager::Act(const std::string& ns, const std::string& 
       updated.held = false;
       break;
   }
-  auto id = store_.AppendAction(rec);
-  if (!id.ok()) return id.status();
-  Status st = store_.UpdateRun(updated);
-  if (!st.ok()) return st;
+  // Both or neither: an audit record of an action not in force, or a state
+  // without its audit record, would survive a restart.
+  auto id = store_.AppendActionAndUpdateRun(rec, updated);
+  if (!id.ok()) {
+    if (metrics_) metrics_->Increment("verdict_store_errors_total", {{"op", "append_action"}});
+    return id.status();
+  }
   run->record = updated;
   if (action == OnCallAction::kRollback) run->rollback_reason = Who(who, reason);
   if (action == OnCallAction::kHold) run->hold_reason = Who(who, reason);
@@ -107,8 +110,8 @@ StatusOr<RunSnapshot> RunManager::Get(const std::string& ns, const std::string& 
   return SnapshotLocked(*run);
 }
 
-StatusOr<RunManager::Detail> RunManager::GetDetail(const std::string& ns,
-                                                   const std::string& name, int webhook_limit) {
+StatusOr<RunManager::Detail> RunManager::GetDetail(const std::string& ns, const std::string& name,
+                                                   int webhook_limit) {
   auto snapshot = Get(ns, name);
   if (!snapshot.ok()) return snapshot.status();
   Detail detail;
@@ -128,6 +131,5 @@ StatusOr<std::vector<EvaluationRecord>> RunManager::History(const std::string& n
   if (!snapshot.ok()) return snapshot.status();
   return store_.Evaluations(snapshot->record.id);
 }
-
 
 }  // namespace verdict::server

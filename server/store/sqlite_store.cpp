@@ -213,9 +213,14 @@ class SqliteStore final : public Store {
   StatusOr<int64_t> AppendWebhook(const WebhookRecord& call) override;
   StatusOr<std::vector<WebhookRecord>> Webhooks(int64_t run_id, int limit) override;
   StatusOr<int64_t> AppendAction(const ActionRecord& action) override;
+  StatusOr<int64_t> AppendActionAndUpdateRun(const ActionRecord& action,
+                                             const RunRecord& run) override;
   StatusOr<std::vector<ActionRecord>> Actions(int64_t run_id) override;
 
  private:
+  // The bodies of UpdateRun and AppendAction, inside a transaction (mu_ held).
+  Status UpdateRunLocked(const RunRecord& run, const char* what);
+  Status InsertActionLocked(const ActionRecord& action, const char* what, int64_t* id);
   Stmt Use(Sql sql) { return Stmt(stmts_[sql]); }
   Status Error(int rc, const char* what) const {
     return FromSqlite(rc, fmt::format("store {}: {}: {}", path_, what, sqlite3_errmsg(db_.get())));
@@ -310,24 +315,26 @@ StatusOr<int64_t> SqliteStore::CreateRun(const RunRecord& run) {
   return id;
 }
 
+Status SqliteStore::UpdateRunLocked(const RunRecord& run, const char* what) {
+  Stmt s = Use(kUpdateRun);
+  BindRunFields(s, run);
+  s.Bind(run.id);
+  const int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+    return InvalidArgumentError(
+        fmt::format("store: {} {}: another run of {}/{} with checksum '{}' exists", what, run.id,
+                    run.ns, run.name, run.checksum));
+  }
+  if (rc != SQLITE_DONE) return Error(rc, what);
+  if (sqlite3_changes(db_.get()) == 0) {
+    return NotFoundError(fmt::format("store: {}: no run with id {}", what, run.id));
+  }
+  return Status::Ok();
+}
+
 Status SqliteStore::UpdateRun(const RunRecord& run) {
   constexpr const char* kWhat = "update run";
-  return Write(kWhat, [&]() -> Status {
-    Stmt s = Use(kUpdateRun);
-    BindRunFields(s, run);
-    s.Bind(run.id);
-    const int rc = s.Step();
-    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-      return InvalidArgumentError(
-          fmt::format("store: {} {}: another run of {}/{} with checksum '{}' exists", kWhat, run.id,
-                      run.ns, run.name, run.checksum));
-    }
-    if (rc != SQLITE_DONE) return Error(rc, kWhat);
-    if (sqlite3_changes(db_.get()) == 0) {
-      return NotFoundError(fmt::format("store: {}: no run with id {}", kWhat, run.id));
-    }
-    return Status::Ok();
-  });
+  return Write(kWhat, [&]() -> Status { return UpdateRunLocked(run, kWhat); });
 }
 
 StatusOr<RunRecord> SqliteStore::GetRun(int64_t id) {
@@ -464,18 +471,38 @@ StatusOr<std::vector<WebhookRecord>> SqliteStore::Webhooks(int64_t run_id, int l
   });
 }
 
+Status SqliteStore::InsertActionLocked(const ActionRecord& a, const char* what, int64_t* id) {
+  VERDICT_RETURN_IF_ERROR(CheckRun(a.run_id, what));
+  Stmt s = Use(kInsertAction);
+  s.Bind(a.run_id).Bind(a.at_unix_ms).Bind(a.action).Bind(a.who).Bind(a.reason);
+  VERDICT_RETURN_IF_ERROR(Run(s, what));
+  *id = sqlite3_last_insert_rowid(db_.get());
+  return Status::Ok();
+}
+
 StatusOr<int64_t> SqliteStore::AppendAction(const ActionRecord& a) {
   constexpr const char* kWhat = "append action";
   if (a.action.empty()) return InvalidArgumentError(fmt::format("store: {}: empty action", kWhat));
   if (a.reason.empty()) return InvalidArgumentError(fmt::format("store: {}: empty reason", kWhat));
   int64_t id = 0;
+  VERDICT_RETURN_IF_ERROR(
+      Write(kWhat, [&]() -> Status { return InsertActionLocked(a, kWhat, &id); }));
+  return id;
+}
+
+StatusOr<int64_t> SqliteStore::AppendActionAndUpdateRun(const ActionRecord& a,
+                                                        const RunRecord& run) {
+  constexpr const char* kWhat = "append action and update run";
+  if (a.action.empty()) return InvalidArgumentError(fmt::format("store: {}: empty action", kWhat));
+  if (a.reason.empty()) return InvalidArgumentError(fmt::format("store: {}: empty reason", kWhat));
+  if (a.run_id != run.id) {
+    return InvalidArgumentError(
+        fmt::format("store: {}: the action is for run {}, not {}", kWhat, a.run_id, run.id));
+  }
+  int64_t id = 0;
   VERDICT_RETURN_IF_ERROR(Write(kWhat, [&]() -> Status {
-    VERDICT_RETURN_IF_ERROR(CheckRun(a.run_id, kWhat));
-    Stmt s = Use(kInsertAction);
-    s.Bind(a.run_id).Bind(a.at_unix_ms).Bind(a.action).Bind(a.who).Bind(a.reason);
-    VERDICT_RETURN_IF_ERROR(Run(s, kWhat));
-    id = sqlite3_last_insert_rowid(db_.get());
-    return Status::Ok();
+    VERDICT_RETURN_IF_ERROR(InsertActionLocked(a, kWhat, &id));
+    return UpdateRunLocked(run, kWhat);
   }));
   return id;
 }
@@ -546,7 +573,7 @@ class Opener {
           fmt::format("store {}: WAL mode refused (journal mode '{}')", path_, *mode));
     }
     VERDICT_RETURN_IF_ERROR(Exec(options.fsync_every_commit ? "PRAGMA synchronous = FULL"
-                                                                 : "PRAGMA synchronous = NORMAL"));
+                                                            : "PRAGMA synchronous = NORMAL"));
     if (options.max_size_bytes > 0) {
       auto page = QueryInt("PRAGMA page_size");
       if (!page.ok()) return page.status();

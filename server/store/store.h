@@ -150,6 +150,11 @@ class Store {
   // there is no run `action.run_id`; kInvalidArgument for an empty action or
   // reason.
   virtual StatusOr<int64_t> AppendAction(const ActionRecord& action) = 0;
+  // AppendAction and UpdateRun(run) in one transaction: both are saved or
+  // neither (an on-call action and the run state it sets). kInvalidArgument
+  // when action.run_id is not run.id; otherwise the errors of both.
+  virtual StatusOr<int64_t> AppendActionAndUpdateRun(const ActionRecord& action,
+                                                     const RunRecord& run) = 0;
   // The run's actions, oldest first.
   virtual StatusOr<std::vector<ActionRecord>> Actions(int64_t run_id) = 0;
 };
@@ -168,8 +173,8 @@ struct SqliteStoreOptions {
 };
 
 // Opens (creating if needed) the SQLite database at `path`, in WAL mode with
-// synchronous=NORMAL or FULL (options.fsync_every_commit), foreign keys on and a busy timeout, and creates or checks
-// the schema (application_id "VRDT", user_version = schema version 1).
+// synchronous=NORMAL or FULL (options.fsync_every_commit), foreign keys on and a busy timeout, and
+// creates or checks the schema (application_id "VRDT", user_version = schema version 1).
 // ":memory:" gives a private in-memory database. Errors, each naming `path`:
 //   kInvalidArgument  empty path, a directory, a path that cannot be opened
 //                     (e.g. its directory does not exist), a read-only file

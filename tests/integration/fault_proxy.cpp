@@ -11,6 +11,7 @@ namespace verdict::integration {
 namespace {
 
 constexpr auto kHangCap = std::chrono::seconds(60);  // a hung request never outlives this
+constexpr size_t kWorkers = 64;                      // requests served at once
 
 bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -34,6 +35,10 @@ FaultProxy::FaultProxy(int backend_port)
 FaultProxy::~FaultProxy() { Stop(); }
 
 Status FaultProxy::Start() {
+  // cpp-httplib keeps a kept-alive connection on one worker: with its default
+  // 8 workers, a daemon with several runs in flight (parallel queries each)
+  // waits for workers, not for the fault under test.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
@@ -181,7 +186,13 @@ void FaultProxy::Forward(const httplib::Request& req, httplib::Response& res, bo
   }
   res.status = upstream->status;
   const std::string body = upstream->body;
-  const std::string type = upstream->get_header_value("Content-Type");
+  // cpp-httplib compresses a response whose type is exactly a compressible
+  // one (application/json, text/...) for a client that accepts it, brotli
+  // first: CPU-bound work a transparent proxy should not add (under load it
+  // alone made evaluations miss their deadline). The same type with its
+  // charset parameter is sent as is.
+  std::string type = upstream->get_header_value("Content-Type");
+  if (type == "application/json") type = "application/json; charset=utf-8";
   if (!truncate) {
     res.set_content(body, type.empty() ? "application/json" : type.c_str());
     return;

@@ -1,4 +1,5 @@
-// A fault-injecting HTTP proxy for the integration tests: a cpp-httplib server
+// A fault-injecting HTTP proxy for the integration tests (and scripts/faults.sh
+// through tests/tools/fault_proxy_main.cpp): a cpp-httplib server (64 workers)
 // on 127.0.0.1 (a free port) in its own thread, forwarding to a real engine
 // unless a fault is switched on. Every request is recorded (method, target,
 // headers, body) so tests can check what the client sent.

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include "tests/server/store/store_test_util.h"
+
 namespace verdict::server {
 namespace {
 
@@ -78,10 +80,10 @@ class RunManagerTest : public ::testing::Test {
 
   void SetUp() override { Open(":memory:"); }
 
-  void Open(const std::string& db) {
+  void Open(const std::string& db, const SqliteStoreOptions& store_options = {}) {
     manager_.reset();
     store_.reset();
-    auto store = OpenSqliteStore(db);
+    auto store = OpenSqliteStore(db, store_options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     auto config = app::DefaultServeConfig();
@@ -321,6 +323,110 @@ TEST_F(RunManagerTest, MetricsCountEvaluationsAndRuns) {
   EXPECT_EQ(metrics_.Value("verdict_runs_started_total"), 2);
   EXPECT_EQ(metrics_.Value("verdict_runs_ended_total", {{"state", "superseded"}}), 1);
   EXPECT_EQ(metrics_.Value("verdict_evaluations_total", {{"verdict", "inconclusive"}}), 2);
+}
+
+}  // namespace
+}  // namespace verdict::server
+
+namespace verdict::server {
+namespace {
+
+// Store faults (scripts/faults.sh "lock"): another connection holds the write
+// lock, so every write fails with kUnavailable after a short busy timeout.
+class RunManagerStoreFaultTest : public RunManagerTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreOptions fast;
+    fast.busy_timeout_ms = 20;
+    Open(db_, fast);
+  }
+  void TearDown() override {
+    manager_.reset();
+    store_.reset();
+  }
+  store_test::TempDir dir_;
+  const std::string db_ = dir_.File("verdict.db");
+};
+
+// Regression: a new checksum started its run although the end of the run it
+// supersedes could not be saved: in memory the old run was superseded, on
+// disk it stayed active, and later two active runs of one canary were kept.
+TEST_F(RunManagerStoreFaultTest, ANewChecksumStartsNothingWhileThePreviousRunsEndCannotBeSaved) {
+  const RunSnapshot old_run = Join("rev-1");
+  store_test::ExclusiveLock lock(db_);
+  ASSERT_EQ(lock.error(), "");
+  auto refused = manager_->Join({"prod", "api", "rev-2"}, {}, true, nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable) << refused.status().ToString();
+  auto still = manager_->Get("prod", "api");
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->record.id, old_run.record.id);
+  EXPECT_EQ(still->record.state, RunState::kActive);
+  lock.Release();
+  const RunSnapshot new_run = Join("rev-2");
+  EXPECT_NE(new_run.record.id, old_run.record.id);
+  EXPECT_EQ(store_->GetRun(old_run.record.id)->state, RunState::kSuperseded);
+  auto active = store_->ActiveRuns();
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].id, new_run.record.id);
+}
+
+// Regression: an end that could not be saved was kept in memory, so the run
+// answered as ended while the file (and a restarted daemon) had it active.
+TEST_F(RunManagerStoreFaultTest, AnEndThatCannotBeSavedLeavesTheRunActive) {
+  const RunSnapshot run = Join("rev-1");
+  {
+    store_test::ExclusiveLock lock(db_);
+    ASSERT_EQ(lock.error(), "");
+    EXPECT_EQ(manager_->End(run.record.id, RunState::kSucceeded, "promotion confirmed").code(),
+              StatusCode::kUnavailable);
+    EXPECT_EQ(manager_->Get("prod", "api")->record.state, RunState::kActive);
+  }
+  ASSERT_TRUE(manager_->End(run.record.id, RunState::kSucceeded, "promotion confirmed").ok());
+  EXPECT_EQ(store_->GetRun(run.record.id)->state, RunState::kSucceeded);
+}
+
+// Regression: a fail reached while the store was locked was latched in memory
+// only and never written afterwards, so a restart forgot the latch.
+TEST_F(RunManagerStoreFaultTest, AFailLatchedWhileTheStoreIsLockedIsSavedOnceItCanBe) {
+  const RunSnapshot run = Join("rev-1");  // inconclusive
+  evaluator_.Push(ScriptedEvaluator::Verdict("fail", "request-success-rate: 5% vs 0.5%"));
+  evaluator_.Push(ScriptedEvaluator::Verdict("inconclusive"));
+  {
+    store_test::ExclusiveLock lock(db_);
+    ASSERT_EQ(lock.error(), "");
+    clock_.Advance(seconds(30));
+    manager_->RunDue();
+    EXPECT_TRUE(manager_->Get("prod", "api")->record.fail_latched);
+    EXPECT_FALSE(store_->GetRun(run.record.id)->fail_latched);
+  }
+  clock_.Advance(seconds(30));
+  manager_->RunDue();
+  EXPECT_TRUE(store_->GetRun(run.record.id)->fail_latched);
+  SqliteStoreOptions fast;
+  fast.busy_timeout_ms = 20;
+  Open(db_, fast);  // a restart
+  EXPECT_TRUE(manager_->Get("prod", "api")->record.fail_latched);
+  EXPECT_EQ(manager_->Get("prod", "api")->record.fail_reason, "request-success-rate: 5% vs 0.5%");
+}
+
+// An on-call action is saved with the run state it sets in one transaction
+// (it was two writes: an audit record could outlive a failed run update).
+TEST_F(RunManagerStoreFaultTest, AnOnCallActionIsSavedWithItsRunStateOrNotAtAll) {
+  const RunSnapshot run = Join("rev-1");
+  {
+    store_test::ExclusiveLock lock(db_);
+    ASSERT_EQ(lock.error(), "");
+    auto held = manager_->Act("prod", "api", OnCallAction::kHold, "alice", "look");
+    EXPECT_EQ(held.status().code(), StatusCode::kUnavailable);
+    EXPECT_FALSE(manager_->Get("prod", "api")->record.held);
+  }
+  EXPECT_TRUE(store_->Actions(run.record.id)->empty());
+  EXPECT_FALSE(store_->GetRun(run.record.id)->held);
+  ASSERT_TRUE(manager_->Act("prod", "api", OnCallAction::kHold, "alice", "look").ok());
+  EXPECT_EQ(store_->Actions(run.record.id)->size(), 1u);
+  EXPECT_TRUE(store_->GetRun(run.record.id)->held);
 }
 
 }  // namespace

@@ -322,6 +322,33 @@ TEST_F(SqliteStoreTest, ActionsRoundTripOldestFirstAndNeedAReason) {
   EXPECT_EQ(store_->AppendAction(no_reason).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(SqliteStoreTest, ActionAndRunUpdateAreSavedTogetherOrNotAtAll) {
+  Create(MakeRun("podinfo", "abc123"));
+  RunRecord second = MakeRun("podinfo", "def456");
+  second.id = Create(second);
+  second.held = true;
+  ActionRecord hold{0, second.id, 10, "hold", "alice", "investigating a spike"};
+  auto id = store_->AppendActionAndUpdateRun(hold, second);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  hold.id = *id;
+  ASSERT_EQ(store_->Actions(second.id)->size(), 1u);
+  EXPECT_EQ(Fields((*store_->Actions(second.id))[0]), Fields(hold));
+  EXPECT_TRUE(store_->GetRun(second.id)->held);
+  // The update fails (another run's key): the action is not saved either.
+  RunRecord clash = second;
+  clash.checksum = "abc123";
+  clash.held = false;
+  ActionRecord resume{0, second.id, 20, "resume", "bob", "spike explained"};
+  EXPECT_EQ(store_->AppendActionAndUpdateRun(resume, clash).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Actions(second.id)->size(), 1u);
+  EXPECT_TRUE(store_->GetRun(second.id)->held);
+  // An action for another run than the one updated is refused.
+  resume.run_id = second.id + 1;
+  EXPECT_EQ(store_->AppendActionAndUpdateRun(resume, second).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_F(SqliteStoreTest, ReopenAfterCloseKeepsEveryRecord) {
   RunRecord run = MakeRun("podinfo", "1");
   run.id = Create(run);
