@@ -93,6 +93,7 @@ bool GuardedConnection::WaitForRequest(std::chrono::milliseconds idle,
 void GuardedConnection::BeginRequest() {
   deadline_ = SteadyClock::now() + limits_.request_timeout;
   cut_ = CutReason::kNone;
+  close_after_answer_ = false;
   headers_done_ = false;
   header_bytes_ = 0;
   line_bytes_ = 0;

@@ -67,6 +67,10 @@ class GuardedConnection {
   ssize_t Write(const char* data, size_t size);
 
   CutReason cut() const { return cut_; }
+  // Asks the server to close the connection after the current answer (an
+  // answer to a request that could not be parsed); cleared by BeginRequest.
+  void CloseAfterAnswer() { close_after_answer_ = true; }
+  bool close_after_answer() const { return close_after_answer_; }
   // Some of the current request's answer was written.
   bool answered() const { return written_ > 0; }
   // Writes a whole HTTP/1.1 response for cut() (JSON error, Connection:
@@ -85,6 +89,7 @@ class GuardedConnection {
   const RequestLimits limits_;
   std::chrono::steady_clock::time_point deadline_;
   CutReason cut_ = CutReason::kNone;
+  bool close_after_answer_ = false;
   bool headers_done_ = true;  // the empty line ending the headers was read
   size_t header_bytes_ = 0;
   size_t line_bytes_ = 0;

@@ -130,7 +130,7 @@ class GuardedServer final : public httplib::Server {
                      detail::LogQuoted(CutMessage(connection.cut(), limits_)));
         break;
       }
-      if (!ok || closed) break;
+      if (!ok || closed || connection.close_after_answer()) break;
     }
     t_connection = nullptr;
     ::shutdown(sock, SHUT_RDWR);
@@ -284,6 +284,12 @@ void HttpServer::Impl::Configure() {
       [limits = Limits(options_)](const httplib::Request&, httplib::Response& res) {
         if (t_request.answered || !res.body.empty()) {
           return httplib::Server::HandlerResponse::Unhandled;
+        }
+        // httplib's own answer to a request it could not parse (nothing of
+        // it, e.g. Connection: close, was read): close after it.
+        if (t_connection != nullptr) {
+          t_connection->CloseAfterAnswer();
+          res.set_header("Connection", "close");
         }
         // httplib's 400 for headers that did not arrive whole: say why.
         if (t_connection != nullptr && t_connection->cut() != CutReason::kNone) {
