@@ -159,6 +159,7 @@ for state in $STATES; do
     CYCLER=""
     kill -CONT "$PROM_PID" 2>/dev/null || true
   fi
+  curl -s -m 10 "$SERVE/metrics" > "$OUT/metrics_$round.txt" || true  # per-route latency histograms
   line=$(grep '^LOAD_RESULT' "$OUT/wrk_$round.txt")
   echo "$round $state $load $(mem) ${line#LOAD_RESULT }" >> "$OUT/rounds"
   log "  ${line#LOAD_RESULT }; daemon VmRSS/VmHWM MiB, threads: $(mem)"

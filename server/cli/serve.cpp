@@ -211,8 +211,13 @@ int Run(const ServeOptions& o) {
   std::cout << "verdict serve: listening on http://" << listen->first << ":" << http.port()
             << std::endl;
 
+  auto trimmed = std::chrono::steady_clock::now();
   for (;;) {
     runs.RunDue();
+    if (std::chrono::steady_clock::now() - trimmed >= std::chrono::seconds(10)) {
+      ReturnFreedMemory();  // see daemon_util.h
+      trimmed = std::chrono::steady_clock::now();
+    }
     const auto wait = std::clamp(
         std::chrono::duration_cast<std::chrono::milliseconds>(runs.NextDue() - clock.Now()),
         std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
