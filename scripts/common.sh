@@ -17,6 +17,10 @@ VERDICT_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 # scripts/faults.sh: the checks read the daemon's database (sqlite3) and its
 # JSON answers (jq) next to a real Prometheus.
 VERDICT_FAULTS_PACKAGES=(jq sqlite3 prometheus curl)
+
+# scripts/load.sh, scripts/security.sh and scripts/bench-daemon.sh (wrk, a
+# real Prometheus, curl).
+VERDICT_LOAD_PACKAGES=(wrk prometheus curl)
 # The browser tests of the report pages (tests/browser): a real headless
 # Chromium driven by playwright-core from npm (no browser download).
 VERDICT_BROWSER_PACKAGES=(chromium)
@@ -43,6 +47,56 @@ ensure_packages() {
   # and the tests start their own instances on free ports.
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   log "installed: ${missing[*]}"
+}
+
+# start_prometheus CONFIG DATA_DIR LOG : starts Prometheus with CONFIG on a
+# free port of 127.0.0.1 (another process may take a port between the check
+# and the bind: then Prometheus exits and the next port is tried), waits until
+# it is ready, and sets PROM_URL and PROM_PID. The caller stops PROM_PID.
+start_prometheus() {
+  local config=$1 data=$2 logf=$3 attempt port deadline pid
+  for attempt in 1 2 3 4 5; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+    prometheus --config.file="$config" --storage.tsdb.path="$data" \
+      --web.listen-address="127.0.0.1:$port" --log.level=warn >"$logf" 2>&1 &
+    pid=$!
+    deadline=$(( $(date +%s) + 30 ))
+    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+      if curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
+        PROM_URL="http://127.0.0.1:$port"
+        PROM_PID=$pid
+        return 0
+      fi
+      sleep 0.2
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  log "Prometheus did not start; its log:"
+  cat "$logf" >&2
+  return 1
+}
+
+# start_listening NAME LOG CMD... : starts CMD in the background (stdout to
+# LOG.out, stderr to LOG), waits up to 30 s for its "NAME: listening on
+# http://HOST:PORT" line and sets URL and STARTED_PID.
+start_listening() {
+  local name=$1 logf=$2 deadline
+  shift 2
+  "$@" >"$logf.out" 2>"$logf" &
+  STARTED_PID=$!
+  deadline=$(( $(date +%s) + 30 ))
+  URL=""
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    URL=$(sed -n "s/^$name: listening on \(http:[^ ]*\).*/\1/p" "$logf.out" | head -1)
+    [ -n "$URL" ] && return 0
+    kill -0 "$STARTED_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "$name did not start; its log:"
+  cat "$logf" >&2
+  return 1
 }
 
 # ensure_kubectl : the deploy/ tests run `kubectl kustomize`. Any kubectl will

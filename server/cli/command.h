@@ -6,10 +6,9 @@
 // returns the process exit code and never throws (see RunGuarded).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace verdict::cli {
 

@@ -1,10 +1,20 @@
 #include "server/cli/daemon_util.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <pthread.h>
 
 #include <exception>
 
 namespace verdict::cli {
+
+void ReturnFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
 
 StatusOr<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   const size_t colon = listen.rfind(':');

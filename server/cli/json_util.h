@@ -3,9 +3,8 @@
 
 #include <cmath>
 #include <cstdint>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace verdict::cli {
 

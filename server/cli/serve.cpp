@@ -51,6 +51,8 @@ struct ServeOptions {
   std::string db_sync = "normal";
   int evaluators = 4;
   int http_threads = 64;
+  int http_max_connections = 1024;
+  std::string http_request_timeout = "10s";
   std::string log_level = "info";
 };
 
@@ -126,6 +128,14 @@ int Run(const ServeOptions& o) {
         "\""));
   }
   if (o.evaluators < 1) return Fail(InvalidArgumentError("--evaluators: must be >= 1"));
+  auto request_timeout = Duration("--http-request-timeout", o.http_request_timeout, false);
+  if (!request_timeout.ok()) return Fail(request_timeout.status());
+  if (o.http_threads < 1) return Fail(InvalidArgumentError("--http-threads: must be >= 1"));
+  if (o.http_max_connections < o.http_threads) {
+    return Fail(InvalidArgumentError("--http-max-connections: must be >= --http-threads (" +
+                                     std::to_string(o.http_threads) + "), got " +
+                                     std::to_string(o.http_max_connections)));
+  }
   options.interval = std::chrono::duration_cast<std::chrono::seconds>(*interval);
   options.lookback = std::chrono::duration_cast<std::chrono::seconds>(*lookback);
   options.evaluation_deadline = *deadline;
@@ -179,6 +189,8 @@ int Run(const ServeOptions& o) {
   http_options.host = listen->first;
   http_options.port = listen->second;
   http_options.worker_threads = o.http_threads;
+  http_options.max_connections = o.http_max_connections;
+  http_options.request_timeout_ms = static_cast<int>(request_timeout->count());
   server::HttpServer http(http_options, &metrics);
   server::AddFlaggerRoutes(http, runs, &metrics);
   server::AddDashboardRoutes(http, runs);
@@ -199,8 +211,13 @@ int Run(const ServeOptions& o) {
   std::cout << "verdict serve: listening on http://" << listen->first << ":" << http.port()
             << std::endl;
 
+  auto trimmed = std::chrono::steady_clock::now();
   for (;;) {
     runs.RunDue();
+    if (std::chrono::steady_clock::now() - trimmed >= std::chrono::seconds(10)) {
+      ReturnFreedMemory();  // see daemon_util.h
+      trimmed = std::chrono::steady_clock::now();
+    }
     const auto wait = std::clamp(
         std::chrono::duration_cast<std::chrono::milliseconds>(runs.NextDue() - clock.Now()),
         std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
@@ -277,7 +294,14 @@ void AddServeCommand(CLI::App& app, Runner& run) {
                   "disabled (403)");
   cmd->add_option("--evaluators", opts->evaluators, "Evaluations run at once, across all runs")
       ->capture_default_str();
-  cmd->add_option("--http-threads", opts->http_threads, "Requests served at once")
+  cmd->add_option("--http-threads", opts->http_threads,
+                  "HTTP threads kept ready (one serves one connection)")
+      ->capture_default_str();
+  cmd->add_option("--http-max-connections", opts->http_max_connections,
+                  "Connections served at once (a thread each, started as needed); more wait")
+      ->capture_default_str();
+  cmd->add_option("--http-request-timeout", opts->http_request_timeout,
+                  "A request's line, headers and body must arrive within this, else 408")
       ->capture_default_str();
   cmd->add_option("--log-level", opts->log_level,
                   "trace, debug, info, warn, error or off (logs go to stderr)")

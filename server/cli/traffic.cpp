@@ -9,8 +9,8 @@
 #include <iostream>
 #include <limits>
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "analyzer/clock.h"
 #include "analyzer/traffic/live_traffic.h"

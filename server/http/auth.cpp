@@ -47,8 +47,7 @@ BearerAuth BearerAuth::WithToken(std::string token) {
 bool BearerAuth::Check(std::string_view authorization) const {
   if (token_.empty()) return false;
   constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() < kScheme.size() ||
-      authorization.substr(0, kScheme.size()) != kScheme) {
+  if (authorization.size() < kScheme.size() || authorization.substr(0, kScheme.size()) != kScheme) {
     return false;
   }
   return ConstantTimeEquals(authorization.substr(kScheme.size()), token_);

@@ -7,20 +7,27 @@
 #include "server/http/http_server.h"
 
 #include <httplib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <string_view>
 #include <thread>
 
+#include "server/http/connection_guard.h"
+#include "server/http/connection_pool.h"
 #include "server/http/request_log.h"
 #include "server/http/route_table.h"
 
@@ -42,21 +49,96 @@ thread_local RequestContext t_request;
 // The server whose worker pool runs this thread (nullptr elsewhere).
 thread_local const void* t_worker_of = nullptr;
 
-// httplib's pool, with each worker marked as belonging to `owner`.
+// The connection the current worker thread is serving (nullptr elsewhere).
+thread_local GuardedConnection* t_connection = nullptr;
+
+// httplib's task queue on a ConnectionPool (a thread per open connection),
+// each thread marked as belonging to `owner`.
 class WorkerQueue final : public httplib::TaskQueue {
  public:
-  WorkerQueue(size_t threads, const void* owner) : pool_(threads), owner_(owner) {}
-  void enqueue(std::function<void()> fn) override {
-    pool_.enqueue([owner = owner_, fn = std::move(fn)] {
-      t_worker_of = owner;
-      fn();
-    });
-  }
-  void shutdown() override { pool_.shutdown(); }
+  WorkerQueue(size_t ready, size_t max_threads, const void* owner)
+      : pool_(ready, max_threads, [owner] { t_worker_of = owner; }) {}
+  void enqueue(std::function<void()> fn) override { pool_.Submit(std::move(fn)); }
+  void shutdown() override { pool_.Shutdown(); }
 
  private:
-  httplib::ThreadPool pool_;
-  const void* owner_;
+  ConnectionPool pool_;
+};
+
+// httplib's Stream over a GuardedConnection.
+class GuardedStream final : public httplib::Stream {
+ public:
+  explicit GuardedStream(GuardedConnection& connection) : connection_(connection) {}
+  bool is_readable() const override { return connection_.Readable(); }
+  bool is_writable() const override { return connection_.Writable(); }
+  ssize_t read(char* ptr, size_t size) override { return connection_.Read(ptr, size); }
+  ssize_t write(const char* ptr, size_t size) override { return connection_.Write(ptr, size); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    Address(::getpeername, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    Address(::getsockname, ip, port);
+  }
+  socket_t socket() const override { return connection_.fd(); }
+
+ private:
+  template <typename Get>
+  void Address(Get get, std::string& ip, int& port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (get(connection_.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+    char host[NI_MAXHOST];
+    char serv[NI_MAXSERV];
+    if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof(host), serv,
+                      sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+      ip = host;
+      port = std::atoi(serv);
+    }
+  }
+  GuardedConnection& connection_;
+};
+
+// httplib's Server with each connection served through a GuardedConnection:
+// a total deadline per request and header limits (connection_guard.h) on
+// top of httplib's own parsing, keep-alive count and idle timeout.
+class GuardedServer final : public httplib::Server {
+ public:
+  explicit GuardedServer(RequestLimits limits) : limits_(limits) {}
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    // httplib writes the headers and the body of a response in two send()s;
+    // with Nagle on, the body waits for the client's delayed ACK of the
+    // headers (about 40 ms on Linux) on every kept-alive request after the first few.
+    int yes = 1;
+    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    GuardedConnection connection(sock, limits_);
+    GuardedStream stream(connection);
+    t_connection = &connection;
+    bool ok = false;
+    const auto idle = std::chrono::seconds(keep_alive_timeout_sec_);
+    const auto serving = [this] { return svr_sock_ != INVALID_SOCKET; };
+    for (size_t left = keep_alive_max_count_; left > 0 && serving(); --left) {
+      if (!connection.WaitForRequest(idle, serving)) break;
+      connection.BeginRequest();
+      bool closed = false;
+      ok = process_request(stream, left == 1, closed, nullptr);
+      if (connection.cut() != CutReason::kNone) {
+        // httplib wrote nothing when the request line did not arrive whole.
+        if (!connection.answered()) connection.WriteRefusal();
+        spdlog::warn("http_request_cut status={} reason=\"{}\"", CutStatus(connection.cut()),
+                     detail::LogQuoted(CutMessage(connection.cut(), limits_)));
+        break;
+      }
+      if (!ok || closed || connection.close_after_answer()) break;
+    }
+    t_connection = nullptr;
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  const RequestLimits limits_;
 };
 
 // SO_REUSEADDR only: httplib's default sets SO_REUSEPORT, which would let a
@@ -64,6 +146,17 @@ class WorkerQueue final : public httplib::TaskQueue {
 void ReuseAddrOnly(socket_t sock) {
   int yes = 1;
   setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+RequestLimits Limits(const HttpServerOptions& o) {
+  RequestLimits limits;
+  limits.read_timeout = std::chrono::seconds(std::max(1, o.read_timeout_seconds));
+  limits.write_timeout = std::chrono::seconds(std::max(1, o.write_timeout_seconds));
+  limits.request_timeout = std::chrono::milliseconds(std::max(1, o.request_timeout_ms));
+  limits.max_header_bytes = std::max<size_t>(1024, o.max_header_bytes);
+  limits.max_header_line = CPPHTTPLIB_HEADER_MAX_LENGTH;  // httplib's own line limit
+  limits.max_header_count = static_cast<size_t>(std::max(1, o.max_headers));
+  return limits;
 }
 
 std::string StatusText(int status) {
@@ -80,6 +173,8 @@ std::string StatusText(int status) {
       return "unsupported media type";
     case 416:
       return "range not satisfiable";
+    case 431:
+      return "request header fields too large";
     default:
       return "HTTP " + std::to_string(status);
   }
@@ -132,7 +227,7 @@ class HttpServer::Impl {
 
   const HttpServerOptions options_;
   MetricsRegistry* const metrics_;
-  httplib::Server server_;
+  GuardedServer server_{Limits(options_)};
   std::vector<Entry> entries_;  // frozen at Start()
   detail::RouteTable table_;    // frozen at Start()
   std::atomic<int> port_{0};
@@ -155,20 +250,17 @@ void HttpServer::Impl::Configure() {
   server_.set_write_timeout(std::max(1, options_.write_timeout_seconds), 0);
   server_.set_keep_alive_max_count(static_cast<size_t>(std::max(1, options_.keep_alive_max_count)));
   server_.set_keep_alive_timeout(std::max(0, options_.keep_alive_timeout_seconds));
-  // httplib writes the headers and the body of a response in two send()s; with
-  // Nagle on, the body waits for the client's delayed ACK of the headers (about
-  // 40 ms on Linux) on every kept-alive request after the first few.
-  server_.set_tcp_nodelay(true);
   const auto threads = static_cast<size_t>(std::max(1, options_.worker_threads));
+  const auto max_threads = static_cast<size_t>(std::max(1, options_.max_connections));
   // httplib calls this once, in the accept loop's thread, right after it marks
   // itself running: the moment Start() may return.
-  server_.new_task_queue = [this, threads] {
+  server_.new_task_queue = [this, threads, max_threads] {
     {
       std::lock_guard<std::mutex> lock(lifecycle_mu_);
       listening_ = true;
     }
     lifecycle_cv_.notify_all();
-    return new WorkerQueue(threads, this);
+    return new WorkerQueue(threads, max_threads, this);
   };
   server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_request = RequestContext{true, SteadyClock::now(), detail::kUnmatchedRoute, false};
@@ -188,10 +280,22 @@ void HttpServer::Impl::Configure() {
   server_.Delete(any, with_body);
   // Answers httplib produced without Serve() (a malformed request line, an
   // over-long URI): a JSON error body like every other answer.
-  server_.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  server_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [limits = Limits(options_)](const httplib::Request&, httplib::Response& res) {
         if (t_request.answered || !res.body.empty()) {
           return httplib::Server::HandlerResponse::Unhandled;
+        }
+        // httplib's own answer to a request it could not parse (nothing of
+        // it, e.g. Connection: close, was read): close after it.
+        if (t_connection != nullptr) {
+          t_connection->CloseAfterAnswer();
+          res.set_header("Connection", "close");
+        }
+        // httplib's 400 for headers that did not arrive whole: say why.
+        if (t_connection != nullptr && t_connection->cut() != CutReason::kNone) {
+          res.status = CutStatus(t_connection->cut());
+          Write(HttpResponse::JsonError(res.status, CutMessage(t_connection->cut(), limits)), res);
+          return httplib::Server::HandlerResponse::Handled;
         }
         Write(HttpResponse::JsonError(res.status, StatusText(res.status)), res);
         return httplib::Server::HandlerResponse::Handled;
@@ -298,6 +402,12 @@ void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res
     const bool read = multipart ? (*reader)([](const httplib::MultipartFormData&) { return true; },
                                             [](const char*, size_t) { return true; })
                                 : (*reader)(keep);
+    const CutReason cut = t_connection != nullptr ? t_connection->cut() : CutReason::kNone;
+    if (!read && cut != CutReason::kNone) {
+      Write(HttpResponse::JsonError(CutStatus(cut), CutMessage(cut, Limits(options_))), res);
+      res.set_header("Connection", "close");
+      return;
+    }
     if (!read && res.status != 413) {
       Write(HttpResponse::JsonError(400, "malformed request body"), res);
       res.set_header("Connection", "close");

@@ -5,8 +5,15 @@
 //
 // Around every handler, as a small chain:
 //   - request body limit (max_body_bytes): 413 with a JSON error, handler not
-//     called; header count/size limits and read/write timeouts so slow
-//     clients cannot hold a worker for long;
+//     called;
+//   - slow and oversized clients (server/http/connection_guard.h): a request
+//     whose line, headers and body do not all arrive within
+//     request_timeout_ms gets 408; headers over max_header_bytes, over
+//     max_headers or a header line over 8192 bytes 431; a request URI over
+//     8192 bytes 414 (all JSON, then the connection is closed). A thread per
+//     open connection (server/http/connection_pool.h): worker_threads are
+//     kept ready and more started while all are busy, up to max_connections,
+//     so slow clients hold only their own threads;
 //   - exceptions: any exception escaping a handler becomes the route's
 //     `error_status` (default 500; Flagger routes use 400 so Flagger never
 //     sees a 5xx) with {"error": "internal error: ..."} and an error log;
@@ -68,10 +75,14 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                  // 0: any free port (see HttpServer::port)
-  size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
-  int worker_threads = 16;          // concurrent requests served
-  int read_timeout_seconds = 5;     // per socket read: a client silent this long is cut
+  int port = 8080;                     // 0: any free port (see HttpServer::port)
+  size_t max_body_bytes = 1 << 20;     // 1 MiB; larger bodies get 413
+  int worker_threads = 16;             // threads kept ready to serve connections
+  int max_connections = 1024;          // connections served at once (a thread each); more wait
+  int read_timeout_seconds = 5;        // per socket read: a client silent this long is cut
+  int request_timeout_ms = 10000;      // a request's line, headers and body arrive within this
+  size_t max_header_bytes = 64 << 10;  // request line and headers in all
+  int max_headers = 100;
   int write_timeout_seconds = 5;
   int keep_alive_max_count = 1000;  // requests per kept-alive connection
   // How long an idle kept-alive connection is held open. Stop() waits for such

@@ -214,7 +214,15 @@ TEST_F(DeployManifestsTest, DeploymentIsOneLockedDownReplica) {
   const YAML::Node pod = d.node["spec"]["template"]["spec"];
   EXPECT_TRUE(pod["securityContext"]["runAsNonRoot"].as<bool>());
   const int uid = pod["securityContext"]["runAsUser"].as<int>();
-  EXPECT_GT(uid, 0);
+  EXPECT_EQ(uid, 10001);  // the `verdict` user of deploy/Dockerfile (deploy_dockerfile_test)
+  EXPECT_EQ(pod["securityContext"]["runAsGroup"].as<int>(), 10001);
+  EXPECT_EQ(pod["securityContext"]["seccompProfile"]["type"].as<std::string>(""), "RuntimeDefault");
+  // The daemon talks to Prometheus only: no Kubernetes API token, no host namespaces.
+  ASSERT_TRUE(pod["automountServiceAccountToken"]) << "automountServiceAccountToken is not set";
+  EXPECT_FALSE(pod["automountServiceAccountToken"].as<bool>());
+  for (const char* host : {"hostNetwork", "hostPID", "hostIPC"}) {
+    EXPECT_FALSE(pod[host].as<bool>(false)) << host;
+  }
   const YAML::Node c = Container(d, "verdict");
   ASSERT_TRUE(c);
   const YAML::Node sc = c["securityContext"];
@@ -224,6 +232,9 @@ TEST_F(DeployManifestsTest, DeploymentIsOneLockedDownReplica) {
   EXPECT_FALSE(sc["allowPrivilegeEscalation"].as<bool>());
   ASSERT_EQ(sc["capabilities"]["drop"].size(), 1u);
   EXPECT_EQ(sc["capabilities"]["drop"][0].as<std::string>(), "ALL");
+  EXPECT_FALSE(sc["capabilities"]["add"]) << "no capability is added back";
+  EXPECT_FALSE(sc["privileged"].as<bool>(false));
+  EXPECT_EQ(c["securityContext"]["runAsGroup"].as<int>(10001), 10001);
   for (const char* part : {"requests", "limits"}) {
     EXPECT_TRUE(c["resources"][part]["cpu"]) << part;
     EXPECT_TRUE(c["resources"][part]["memory"]) << part;

@@ -470,5 +470,191 @@ TEST_F(HttpServerTest, WorksWithoutAMetricsRegistry) {
   EXPECT_EQ(res->body, "x");
 }
 
+// A client connection that sends `head` and then, every `pace`, one more
+// byte, until Stop() or until the server answers or closes; it records what
+// the server wrote and when. The pace is a condition-variable wait that
+// Stop() ends at once.
+class SlowClient {
+ public:
+  SlowClient(int port, std::string head, std::chrono::milliseconds pace)
+      : start_(std::chrono::steady_clock::now()) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ =
+        ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::send(fd_, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size());
+    if (!connected_) return;
+    sender_ = std::thread([this, pace] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!stop_ && !cv_.wait_for(lock, pace, [this] { return stop_; })) {
+        if (::send(fd_, "a", 1, MSG_NOSIGNAL) != 1) break;
+      }
+    });
+    reader_ = std::thread([this] {
+      char buf[4096];
+      for (ssize_t n; (n = ::recv(fd_, buf, sizeof buf, 0)) > 0;) {
+        std::lock_guard<std::mutex> lock(mu_);
+        answer_.append(buf, static_cast<size_t>(n));
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_after_ = std::chrono::steady_clock::now() - start_;
+      closed_ = true;
+      stop_ = true;
+      cv_.notify_all();
+    });
+  }
+  ~SlowClient() { Stop(); }
+  bool connected() const { return connected_; }
+  // Waits up to `timeout` for the server to close the connection.
+  bool WaitClosed(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [this] { return closed_; });
+  }
+  std::string answer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return answer_;
+  }
+  std::chrono::steady_clock::duration closed_after() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_after_;
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (sender_.joinable()) sender_.join();
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+    if (reader_.joinable()) reader_.join();
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  const std::chrono::steady_clock::time_point start_;
+  int fd_ = -1;
+  bool connected_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                                   // guarded by mu_
+  bool closed_ = false;                                 // guarded by mu_
+  std::string answer_;                                  // guarded by mu_
+  std::chrono::steady_clock::duration closed_after_{};  // guarded by mu_
+  std::thread sender_;
+  std::thread reader_;
+};
+
+const std::string kSlowHeaders = "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+
+// Status code and JSON "error" of a raw HTTP answer ("" when not JSON).
+std::pair<int, std::string> StatusAndError(const std::string& answer) {
+  int status = 0;
+  if (answer.rfind("HTTP/1.1 ", 0) == 0) status = std::atoi(answer.c_str() + 9);
+  const size_t body = answer.find("\r\n\r\n");
+  const json j =
+      body == std::string::npos ? json() : json::parse(answer.substr(body + 4), nullptr, false);
+  return {status, j.is_object() && j.contains("error") ? j["error"].get<std::string>() : ""};
+}
+
+TEST_F(HttpServerTest, SlowClientsOnEveryReadyThreadDoNotDelayOtherClients) {
+  // Regression: with a fixed pool of worker_threads, clients that never
+  // finish their headers held every thread and others waited until they
+  // were cut. Now each connection gets a thread of its own.
+  options_.worker_threads = 2;
+  options_.read_timeout_seconds = 10;
+  options_.request_timeout_ms = 10000;
+  StartServer();
+  std::vector<std::unique_ptr<SlowClient>> slow;
+  for (int i = 0; i < 12; ++i) {
+    slow.push_back(std::make_unique<SlowClient>(server_->port(), kSlowHeaders,
+                                                std::chrono::milliseconds(200)));
+    ASSERT_TRUE(slow.back()->connected());
+  }
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto res = ClientFor(server_->port())->Get("/hello");
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200);
+    // Far below the 10 s the slow clients may hold their threads.
+    EXPECT_LT(took, std::chrono::seconds(3));
+  }
+  for (auto& client : slow) EXPECT_EQ(client->answer(), "") << "no slow client is cut yet";
+}
+
+TEST_F(HttpServerTest, TricklingHeadersAreCutAtTheRequestDeadlineWith408) {
+  // Regression: a byte every 200 ms never trips the per-read timeout (1 s),
+  // so the connection was held as long as the client liked.
+  options_.read_timeout_seconds = 1;
+  options_.request_timeout_ms = 1500;
+  StartServer();
+  SlowClient slow(server_->port(), kSlowHeaders, std::chrono::milliseconds(200));
+  ASSERT_TRUE(slow.connected());
+  ASSERT_TRUE(slow.WaitClosed(std::chrono::seconds(10))) << "never cut";
+  EXPECT_GE(slow.closed_after(), std::chrono::milliseconds(1400));
+  const auto [status, error] = StatusAndError(slow.answer());
+  EXPECT_EQ(status, 408) << slow.answer();
+  EXPECT_EQ(error, "request not received within 1500 ms (its line, headers and body)");
+  EXPECT_NE(slow.answer().find("Connection: close"), std::string::npos) << slow.answer();
+  auto res = client_->Get("/hello");  // the server still answers
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(HttpServerTest, ABodySlowerThanTheRequestDeadlineIs408AndTheHandlerIsNotCalled) {
+  options_.read_timeout_seconds = 1;
+  options_.request_timeout_ms = 1000;
+  StartServer();
+  SlowClient slow(server_->port(),
+                  "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                  "Content-Length: 1000\r\n\r\n",
+                  std::chrono::milliseconds(100));
+  ASSERT_TRUE(slow.connected());
+  ASSERT_TRUE(slow.WaitClosed(std::chrono::seconds(10))) << "never cut";
+  const auto [status, error] = StatusAndError(slow.answer());
+  EXPECT_EQ(status, 408) << slow.answer();
+  EXPECT_EQ(error, "request not received within 1 s (its line, headers and body)");
+  EXPECT_EQ(posts_handled_.load(), 0);
+  EXPECT_EQ(Requests("/echo", "POST", 408), 1);
+}
+
+TEST_F(HttpServerTest, HeaderAndUriLimitsAreAnsweredWithJson4xx) {
+  options_.max_header_bytes = 16 << 10;
+  options_.max_headers = 20;
+  StartServer();
+  const auto ask = [&](const std::string& target, const std::string& headers) {
+    return StatusAndError(RawExchange(
+        server_->port(),
+        "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n"));
+  };
+  std::string headers;
+  for (int i = 0; i < 18; ++i) headers += "X-H" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(ask("/hello", headers).first, 200);  // 20 headers with Host and Connection
+  const auto too_many = ask("/hello", headers + "X-One-More: v\r\n");
+  EXPECT_EQ(too_many.first, 431);
+  EXPECT_EQ(too_many.second,
+            "request headers over the limits: 16384 bytes in all, 8192 bytes a line, 20 headers");
+  EXPECT_EQ(ask("/hello", "X-Long: " + std::string(8200, 'a') + "\r\n").first, 431);
+  std::string big;
+  for (int i = 0; i < 4; ++i)
+    big += "X-B" + std::to_string(i) + ": " + std::string(5000, 'b') + "\r\n";
+  EXPECT_EQ(ask("/hello", big).first, 431);
+  // httplib's URI limit (8192 bytes) is 414; a request line past the
+  // header limit is cut before httplib sees it, also 414.
+  const auto uri = ask("/hello?q=" + std::string(9000, 'q'), "");
+  EXPECT_EQ(uri.first, 414);
+  EXPECT_EQ(uri.second, "request URI too long");
+  const auto line = ask("/hello?q=" + std::string(20000, 'q'), "");
+  EXPECT_EQ(line.first, 414);
+  EXPECT_EQ(line.second, "request line longer than 16384 bytes");
+  auto res = client_->Get("/hello");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
 }  // namespace
 }  // namespace verdict::server
