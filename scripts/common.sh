@@ -27,6 +27,20 @@ VERDICT_BROWSER_PACKAGES=(chromium)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# no_args_but_help "$@" : for scripts that take no arguments. --help (-h) prints
+# the script's header comment (line 2 up to `set -euo`) and exits 0; any other
+# argument is an error naming it (exit 2).
+no_args_but_help() {
+  if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
+    exit 0
+  fi
+  if [ $# -gt 0 ]; then
+    echo "$(basename "$0"): unknown argument '$1' (try --help)" >&2
+    exit 2
+  fi
+}
+
 # ensure_packages PKG... : apt-get installs whichever of PKG are not installed yet.
 ensure_packages() {
   local missing=()
@@ -47,6 +61,23 @@ ensure_packages() {
   # and the tests start their own instances on free ports.
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   log "installed: ${missing[*]}"
+}
+
+# write_scrape_config FILE TARGET... : a Prometheus config that scrapes the
+# TARGETs (host:port) every second as job "api".
+write_scrape_config() {
+  local file=$1 targets
+  shift
+  targets=$(printf "'%s', " "$@")
+  cat >"$file" <<YAML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: api
+    static_configs:
+      - targets: [${targets%, }]
+YAML
 }
 
 # start_prometheus CONFIG DATA_DIR LOG : starts Prometheus with CONFIG on a

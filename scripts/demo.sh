@@ -31,15 +31,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
-  exit 0
-fi
-if [ $# -gt 0 ]; then
-  echo "demo.sh: unknown argument '$1' (try --help)" >&2
-  exit 2
-fi
 . scripts/common.sh
+no_args_but_help "$@"
 
 INTERVAL=${VERDICT_DEMO_INTERVAL:-3}
 RPS=${VERDICT_DEMO_RPS:-20000}
@@ -103,31 +96,10 @@ start_listening "verdict traffic" "$WORK/traffic.log" \
   $V traffic --listen 127.0.0.1:0 --namespace prod --service api --rps "$RPS" --noise "$NOISE" --seed 20261203
 TRAFFIC_URL=$URL
 
-# Prometheus scrapes the simulator every second. Its port: a free one (another
-# process may take it between the check and the bind: then the next is tried).
-cat > "$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: api
-    static_configs:
-      - targets: ['${TRAFFIC_URL#http://}']
-YAML
-PROM_URL=""
-for attempt in 1 2 3 4 5; do
-  port=$(( 20000 + RANDOM % 40000 ))
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
-  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus" \
-    --web.listen-address="127.0.0.1:$port" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
-  PIDS+=($!)
-  if wait_ready "http://127.0.0.1:$port/-/ready"; then PROM_URL="http://127.0.0.1:$port"; break; fi
-done
-if [ -z "$PROM_URL" ]; then
-  log "Prometheus did not start; its log:"
-  cat "$WORK/prometheus.log" >&2
-  exit 1
-fi
+# Prometheus scrapes the simulator every second, on a free port.
+write_scrape_config "$WORK/prometheus.yml" "${TRAFFIC_URL#http://}"
+start_prometheus "$WORK/prometheus.yml" "$WORK/prometheus" "$WORK/prometheus.log" || exit 1
+PIDS+=("$PROM_PID")
 log "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') at $PROM_URL scrapes the simulator every second"
 
 # The daemon, with the analysis of deploy/'s ConfigMap for prod/api.

@@ -267,15 +267,7 @@ T1=$TRAFFIC_TARGET
 start_traffic faults-bad 0.05
 T2=$TRAFFIC_TARGET
 
-cat >"$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: api
-    static_configs:
-      - targets: ['$T1', '$T2']
-YAML
+write_scrape_config "$WORK/prometheus.yml" "$T1" "$T2"
 PROM_PORT=$(free_port)
 PROM_PID=""
 start_prometheus() {

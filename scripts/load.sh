@@ -33,15 +33,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
-  exit 0
-fi
-if [ $# -gt 0 ]; then
-  echo "load.sh: unknown argument '$1' (try --help)" >&2
-  exit 2
-fi
 . scripts/common.sh
+no_args_but_help "$@"
 
 BUILD_DIR="${BUILD_DIR:-build}"
 DURATION="${DURATION:-60s}"
@@ -82,15 +75,7 @@ start_listening "verdict traffic" "$WORK/traffic.log" "$V" traffic --listen 127.
   --namespace load --service api --rps 20000 --canary-weight 50 --noise none
 PIDS+=("$STARTED_PID")
 TRAFFIC_URL=$URL
-cat > "$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: api
-    static_configs:
-      - targets: ['${TRAFFIC_URL#http://}']
-YAML
+write_scrape_config "$WORK/prometheus.yml" "${TRAFFIC_URL#http://}"
 start_prometheus "$WORK/prometheus.yml" "$WORK/prom-data" "$WORK/prometheus.log"
 PIDS+=("$PROM_PID")
 log "Prometheus at $PROM_URL (pid $PROM_PID) scrapes verdict traffic at $TRAFFIC_URL every second"

@@ -22,15 +22,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
-  exit 0
-fi
-if [ $# -gt 0 ]; then
-  echo "security.sh: unknown argument '$1' (try --help)" >&2
-  exit 2
-fi
 . scripts/common.sh
+no_args_but_help "$@"
 
 BUILD_DIR="${BUILD_DIR:-build}"
 TRICKLE="${TRICKLE:-200}"
