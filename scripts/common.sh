@@ -111,7 +111,8 @@ start_prometheus() {
 
 # start_listening NAME LOG CMD... : starts CMD in the background (stdout to
 # LOG.out, stderr to LOG), waits up to 30 s for its "NAME: listening on
-# http://HOST:PORT" line and sets URL and STARTED_PID.
+# http://HOST:PORT" line and sets URL and STARTED_PID. When the line does not
+# come, the process is stopped, its log printed, and the status is 1.
 start_listening() {
   local name=$1 logf=$2 deadline
   shift 2
@@ -127,6 +128,7 @@ start_listening() {
   done
   log "$name did not start; its log:"
   cat "$logf" >&2
+  stop_processes "$STARTED_PID"
   return 1
 }
 
@@ -162,11 +164,26 @@ ensure_browser_tests() {
   npm ci --prefix tests/browser --no-audit --no-fund >/dev/null
 }
 
-# build_verdict [BUILD_DIR] : configures (once) and builds everything.
+# build_verdict [BUILD_DIR [TARGET...]] : configures (once) and builds the
+# TARGETs (everything when none is named).
 build_verdict() {
   local dir="${1:-build}"
+  shift $(( $# > 0 ? 1 : 0 ))
+  local targets=()
+  [ $# -eq 0 ] || targets=(--target "$@")
   log "configuring CMake in ${dir}/"
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  log "building with $(nproc) jobs (first build takes a few minutes)"
-  cmake --build "$dir" -j"$(nproc)"
+  log "building ${*:-everything} with $(nproc) jobs (first build takes a few minutes)"
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
+}
+
+# stop_processes PID... : stops each process (SIGCONT first, so a stopped one
+# gets the SIGTERM too) and waits for those that are this shell's children.
+stop_processes() {
+  local pid
+  for pid in "$@"; do
+    kill -CONT "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }

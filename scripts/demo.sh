@@ -54,33 +54,11 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/verdict-demo.XXXXXX")
 PIDS=()
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_processes "${PIDS[@]}"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'echo; log "interrupted: stopping everything"; exit 130' INT TERM
-
-# start_listening NAME LOG CMD... : starts CMD in the background; waits for its
-# "NAME: listening on http://HOST:PORT" line on stdout and sets URL.
-start_listening() {
-  local name=$1 logf=$2
-  shift 2
-  "$@" >"$logf.out" 2>"$logf" &
-  PIDS+=($!)
-  local pid=$! deadline=$(( $(date +%s) + 30 ))
-  URL=""
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    URL=$(sed -n "s/^$name: listening on \(http:[^ ]*\).*/\1/p" "$logf.out" | head -1)
-    [ -n "$URL" ] && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  log "$name did not start; its log:"
-  cat "$logf" >&2
-  return 1
-}
 
 # wait_ready URL : polls until URL answers 200.
 wait_ready() {
@@ -94,6 +72,7 @@ wait_ready() {
 log "starting the traffic simulator: service api in namespace prod, $RPS requests/s, v1 (primary) 3 pods, v2 (canary) 1 pod"
 start_listening "verdict traffic" "$WORK/traffic.log" \
   $V traffic --listen 127.0.0.1:0 --namespace prod --service api --rps "$RPS" --noise "$NOISE" --seed 20261203
+PIDS+=("$STARTED_PID")
 TRAFFIC_URL=$URL
 
 # Prometheus scrapes the simulator every second, on a free port.
@@ -118,6 +97,7 @@ head -c 24 /dev/urandom | base64 > "$WORK/token"
 start_listening "verdict serve" "$WORK/serve.log" \
   $V serve --prometheus "$PROM_URL" --listen 127.0.0.1:0 --config "$WORK/serve.yaml" \
   --db "$WORK/verdict.db" --token-file "$WORK/token" --interval "${INTERVAL}s" --step 1s
+PIDS+=("$STARTED_PID")
 VERDICT_URL=$URL
 wait_ready "$VERDICT_URL/readyz" || { log "verdict serve is not ready; its log:"; cat "$WORK/serve.log" >&2; exit 1; }
 log "verdict serve at $VERDICT_URL"

@@ -90,13 +90,10 @@ PIDS=()
 DAEMON_PID=""
 TMPFS=""
 cleanup() {
-  local pid
   [ -f "$WORK/daemon.pid" ] && kill -9 "$(cat "$WORK/daemon.pid")" 2>/dev/null || true
   [ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null || true
-  [ -n "${PROM_PID:-}" ] && kill -CONT "$PROM_PID" 2>/dev/null || true
   touch "$WORK/unlock"
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_processes "${PIDS[@]}"
   [ -n "$TMPFS" ] && umount "$TMPFS" 2>/dev/null || true
   if [ "${VERDICT_FAULTS_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }

@@ -55,18 +55,14 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/verdict-load.XXXXXX")
 PIDS=()
 CYCLER=""
 cleanup() {
-  local pid
   [ -n "$CYCLER" ] && kill "$CYCLER" 2>/dev/null || true
-  for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_processes "${PIDS[@]}"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "building verdict in $BUILD_DIR/"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD_DIR" -j2 --target verdict >/dev/null
+build_verdict "$BUILD_DIR" verdict >/dev/null
 V="$BUILD_DIR/verdict"
 rm -rf "$OUT"
 mkdir -p "$OUT"
