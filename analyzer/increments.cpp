@@ -117,6 +117,46 @@ StatusOr<CountSteps> ToCountSteps(const std::vector<Series>& bad, const std::vec
   return out;
 }
 
+StatusOr<std::vector<PodCountSteps>> ToPodCountSteps(const std::vector<Series>& bad,
+                                                     const std::vector<Series>& total,
+                                                     const StepGrid& grid,
+                                                     const CounterOptions& options,
+                                                     const std::string& pod_label,
+                                                     std::string_view side,
+                                                     std::vector<std::string>* notes) {
+  std::vector<PodCountSteps> out;
+  if (pod_label.empty() || total.empty()) return out;
+  std::map<std::string, std::pair<std::vector<Series>, std::vector<Series>>> groups;
+  size_t unlabelled = 0;
+  auto group = [&](const std::vector<Series>& series, bool is_bad) {
+    for (const Series& s : series) {
+      auto it = s.labels.find(pod_label);
+      if (it == s.labels.end() || it->second.empty()) {
+        ++unlabelled;
+        continue;
+      }
+      auto& g = groups[it->second];
+      (is_bad ? g.first : g.second).push_back(s);
+    }
+  };
+  group(bad, true);
+  group(total, false);
+  if (unlabelled > 0) {
+    if (unlabelled < bad.size() + total.size()) {
+      AddNote(notes, Prefixed(side, "pods"),
+              fmt::format("{} of {} series have no \"{}\" label; per-pod counts not used",
+                          unlabelled, bad.size() + total.size(), pod_label));
+    }
+    return out;
+  }
+  for (auto& [pod, series] : groups) {
+    auto counts = ToCountSteps(series.first, series.second, grid, options, side, nullptr);
+    if (!counts.ok()) return counts.status();
+    out.push_back(PodCountSteps{pod, std::move(*counts)});
+  }
+  return out;
+}
+
 StatusOr<double> ParseLe(std::string_view le) {
   const std::string text(le);
   if (text == "+Inf" || text == "Inf" || text == "+inf" || text == "inf") {

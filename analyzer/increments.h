@@ -75,6 +75,21 @@ StatusOr<CountSteps> ToCountSteps(const std::vector<Series>& bad, const std::vec
                                   const StepGrid& grid, const CounterOptions& options,
                                   std::string_view side, std::vector<std::string>* notes);
 
+// A ratio metric's side split by pod: the series of `bad` and `total` grouped
+// by the value of `pod_label`, each group through ToCountSteps (its notes are
+// not repeated: the side's own conversion reports them). Pods come sorted by
+// name. Empty when `pod_label` is empty, when there is no total series, or
+// when any bad or total series lacks the label (the query aggregated pods
+// away, e.g. `sum(...)`); the last case is noted when only some series lack
+// it. Errors as ToCountSteps.
+StatusOr<std::vector<PodCountSteps>> ToPodCountSteps(const std::vector<Series>& bad,
+                                                     const std::vector<Series>& total,
+                                                     const StepGrid& grid,
+                                                     const CounterOptions& options,
+                                                     const std::string& pod_label,
+                                                     std::string_view side,
+                                                     std::vector<std::string>* notes);
+
 // Parses a histogram bucket bound: "0.5", "1e+06", "+Inf", "Inf".
 // Errors: kDataLoss for anything else.
 StatusOr<double> ParseLe(std::string_view le);

@@ -18,6 +18,14 @@ bool IsNameStart(char c) {
 bool IsNameChar(char c) { return IsNameStart(c) || std::isdigit(static_cast<unsigned char>(c)); }
 bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
+bool IsLabelName(const std::string& s) {
+  if (s.empty() || s[0] == ':' || !IsNameStart(s[0])) return false;
+  for (char c : s) {
+    if (c == ':' || !IsNameChar(c)) return false;
+  }
+  return true;
+}
+
 std::string MetricContext(const std::string& name, std::string_view side, std::string_view role) {
   return fmt::format("metric \"{}\" {} {}", name, side, role);
 }
@@ -262,6 +270,10 @@ StatusOr<MetricData> ConvertMetricResults(const MetricRequest& request, const St
                                    side, &notes);
         if (!counts.ok()) return wrap(counts.status(), side);
         side_data(side).counts = std::move(*counts);
+        auto pods = ToPodCountSteps(series_of(side, "bad"), series_of(side, "total"), grid,
+                                    copts, options.pod_label, side, &notes);
+        if (!pods.ok()) return wrap(pods.status(), side);
+        side_data(side).pods = std::move(*pods);
       }
       break;
     case rules::MetricKind::kTraffic:
@@ -314,6 +326,11 @@ StatusOr<std::unique_ptr<MetricSource>> CreatePrometheusSource(
   }
   if (source_options.raw_lookback_seconds < 0) {
     return InvalidArgumentError("raw_lookback_seconds must be >= 0");
+  }
+  if (!source_options.pod_label.empty() && !IsLabelName(source_options.pod_label)) {
+    return InvalidArgumentError(fmt::format(
+        "pod label \"{}\" is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+        source_options.pod_label));
   }
   auto client = PrometheusClient::Create(std::move(options), clock);
   if (!client.ok()) return client.status();

@@ -3,7 +3,11 @@
 // Mimir/Cortex, VictoriaMetrics. docs/prometheus.md "The metric source".
 //
 // Per metric kind, with the rendered PromQL of each side (rules/render.h):
-//   ratio      bad and total, both sides: counters -> CountSteps
+//   ratio      bad and total, both sides: counters -> CountSteps; when every
+//              series carries the pod label (PrometheusSourceOptions::pod_label,
+//              as Istio's raw series do), also per pod -> SideData::pods
+//              (ToPodCountSteps; the judge's prior and diagnostics of the
+//              control's pods, docs/sequential.md)
 //   latency    the `_bucket` query, both sides: counters -> HistogramSteps,
 //              then AlignHistogramBounds; a side without any bucket series gets
 //              the other side's bounds with all-NaN rows (no data, noted)
@@ -69,6 +73,9 @@ struct PrometheusSourceOptions {
   // >= 0. Default 10 min: twice Prometheus' staleness lookback.
   int64_t raw_lookback_seconds = 600;
   bool raw_samples = true;  // false: every counter query uses query_range
+  // The label that names a series' pod (ratio metrics' SideData::pods); empty:
+  // no per-pod counts. Checked by CreatePrometheusSource as a label name.
+  std::string pod_label = "pod";
 };
 
 // Validates `options` as PrometheusClient::Create does (kInvalidArgument naming

@@ -111,6 +111,11 @@ class Generator {
       sc.gauge[v].assign(sc.grid.steps, 0);
     }
     const std::vector<Pod> pods = MakePods(sc);
+    for (const Pod& pod : pods) {
+      if (!pod.judged) continue;
+      sc.pod_truth[pod.name].total.assign(sc.grid.steps, 0);
+      sc.pod_truth[pod.name].bad.assign(sc.grid.steps, 0);
+    }
     std::vector<std::map<std::string, CodeState>> state(pods.size());
     const int64_t warm = sc.grid.start_unix - spec_.warmup_seconds;
     for (int64_t t = warm + spec_.scrape_seconds; t <= spec_.end_unix; t += spec_.scrape_seconds) {
@@ -122,7 +127,8 @@ class Generator {
         if (pod.restart_after_unix != 0 && t - spec_.scrape_seconds == pod.restart_after_unix) {
           state[p].clear();  // the process restarted: counters start again from 0
         }
-        const double n = Scrape(pod, &state[p], s, pod.judged ? &sc.truth[pod.version] : nullptr);
+        const double n = Scrape(pod, &state[p], s, pod.judged ? &sc.truth[pod.version] : nullptr,
+                                pod.judged ? &sc.pod_truth[pod.name] : nullptr);
         if (pod.judged) inflight[pod.version] += n;
         Emit(pod, state[p], t, &sc);
       }
@@ -207,7 +213,7 @@ class Generator {
   // Per request, in this order: one uniform for the response code, then the
   // latency from the shared model (SampleLatencyMs).
   double Scrape(const Pod& pod, std::map<std::string, CodeState>* state, long step,
-                SideTruth* truth) {
+                SideTruth* truth, SideTruth* pod_truth) {
     const int n = RequestCount(pod);
     const std::vector<double>& bounds = spec_.upper_bounds;
     for (int r = 0; r < n; ++r) {
@@ -228,6 +234,8 @@ class Generator {
         truth->total[s] += 1;
         if (code[0] == '5') truth->bad[s] += 1;
         for (size_t b = first; b < bounds.size(); ++b) truth->buckets[s][b] += 1;
+        pod_truth->total[s] += 1;
+        if (code[0] == '5') pod_truth->bad[s] += 1;
       }
     }
     return n;

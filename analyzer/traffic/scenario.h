@@ -112,6 +112,7 @@ struct Scenario {
   std::vector<std::string> series_version;
   std::vector<int64_t> created_unix;
   std::map<std::string, SideTruth> truth;            // by version: "v1", "v2"
+  std::map<std::string, SideTruth> pod_truth;        // by judged pod's name: total and bad only
   std::map<std::string, std::vector<double>> gauge;  // by version, value at each step end
 
   // What NewSeriesStart::kFromFirstSample leaves out when the engine is read

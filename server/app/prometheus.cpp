@@ -50,6 +50,7 @@ Status NameTheFlag(const Status& s) {
       {"prometheus options: insecure_skip_verify: ", "--insecure-skip-verify: "},
       {"prometheus options: headers: ", "--header: "},
       {"bearer token file ", "--bearer-token-file: bearer token file "},
+      {"pod label ", "--pod-label: "},
   };
   for (const auto& [from, to] : kFields) {
     if (s.message().rfind(from, 0) == 0) {
@@ -128,8 +129,10 @@ StatusOr<std::unique_ptr<analyzer::MetricSource>> MakePrometheusSource(
     const size_t colon = h.find(':');
     o.headers.emplace_back(Trim(h.substr(0, colon)), Trim(h.substr(colon + 1)));
   }
-  auto source = analyzer::CreatePrometheusSource(std::move(o), &clock,
-                                                 static_cast<size_t>(settings.max_parallel));
+  analyzer::PrometheusSourceOptions source_options;
+  source_options.max_parallel = static_cast<size_t>(settings.max_parallel);
+  source_options.pod_label = settings.pod_label;
+  auto source = analyzer::CreatePrometheusSource(std::move(o), &clock, source_options);
   if (!source.ok()) return NameTheFlag(source.status());
   return source;
 }

@@ -22,6 +22,7 @@ struct PrometheusSettings {
   bool insecure = false;             // --insecure-skip-verify
   std::vector<std::string> headers;  // --header "Name: value" (repeatable)
   int max_parallel = 4;              // --max-parallel-queries
+  std::string pod_label = "pod";     // --pod-label ("" = no per-pod counts)
 };
 
 // A MetricSource reading the Prometheus HTTP API at settings.url, using

@@ -60,6 +60,12 @@ void AddPrometheusFlags(CLI::App& cmd, app::PrometheusSettings& flags, std::stri
                  "Queries to Prometheus in flight at once")
       ->capture_default_str()
       ->group(kGroup);
+  cmd.add_option("--pod-label", flags.pod_label,
+                 "Label naming a series' pod: ratio metrics whose series all carry it are also "
+                 "read per pod, and the control's pods inform the count test's dispersion "
+                 "estimate and its reason (\"\" = off)")
+      ->capture_default_str()
+      ->group(kGroup);
   if (log_level != nullptr) {
     cmd.add_option("--log-level", *log_level,
                    "Log of the Prometheus client on stderr: trace, debug, info, warn (shows "

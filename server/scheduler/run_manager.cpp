@@ -338,6 +338,10 @@ RunSnapshot RunManager::Fresh(int64_t run_id) {
   const bool stale = !run->latest || now - run->latest->at_unix_ms >= interval_ms;
   if (!stale) return SnapshotLocked(*run);
   const uint64_t before = run->completed;
+  // A source that is already failing (the latest evaluation met its error, or
+  // it has hung for answer_within) is not waited on again: the answer is the
+  // refusal at once, and the new evaluation runs on in the background.
+  const bool failing = SnapshotLocked(*run).source_failing;
   if (!run->in_flight && !draining_) {
     run->in_flight = true;
     run->in_flight_since_ms = now;
@@ -346,6 +350,7 @@ RunSnapshot RunManager::Fresh(int64_t run_id) {
     executor_.Submit([this, run] { EvaluateNow(run); });
     lock.lock();
   }
+  if (failing) return SnapshotLocked(*run);
   evaluated_.wait_for(lock, options_.answer_within,
                       [&] { return run->completed > before || !run->in_flight; });
   return SnapshotLocked(*run);

@@ -15,7 +15,11 @@
 // `evaluation_deadline`. Webhooks read the latest evaluation; when it is
 // older than `interval`, Fresh() asks for a new one and waits at most
 // `answer_within` for it (real time), so an answer never waits on a hung
-// Prometheus longer than that. A fail verdict is latched for the run.
+// Prometheus longer than that; when the source is already failing
+// (RunSnapshot::source_failing) it does not wait at all, so a Prometheus that
+// is down costs each webhook nothing (the refusal is immediate) and the first
+// answer after it recovers may still be that refusal. A fail verdict is
+// latched for the run.
 //
 // Time comes from the injected Clock only; with an InlineExecutor and a
 // SimulatedClock everything runs on the caller's thread, with no waiting.
@@ -107,7 +111,8 @@ class RunManager {
                                             bool may_start, std::vector<std::string>* ignored);
 
   // The run, with an evaluation younger than `interval` when one can be had
-  // within `answer_within` (else the latest there is).
+  // within `answer_within` (else the latest there is); at once when the
+  // source is failing.
   RunSnapshot Fresh(int64_t run_id);
 
   // Ends an active run (no-op for an ended one, except that post-rollout's

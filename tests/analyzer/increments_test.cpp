@@ -327,6 +327,59 @@ TEST(ToCountSteps, AssembledMetricDataPassesValidation) {
   EXPECT_TRUE(ValidateMetricData(data).ok());
 }
 
+TEST(ToPodCountSteps, GroupsSeriesByPodSortedByNameAndZeroFillsAPodWithoutErrors) {
+  // Pod b: two total series (codes 200, 503) and one bad series (503); pod a:
+  // one total series and no bad series (no error yet).
+  const std::vector<Series> bad = {S({{"pod", "b"}, {"code", "503"}}, {{1000, 0}, {1060, 2}, {1120, 5}})};
+  const std::vector<Series> total = {
+      S({{"pod", "b"}, {"code", "200"}}, {{1000, 0}, {1060, 8}, {1120, 18}}),
+      S({{"pod", "b"}, {"code", "503"}}, {{1000, 0}, {1060, 2}, {1120, 5}}),
+      S({{"pod", "a"}, {"code", "200"}}, {{1000, 10}, {1060, 17}, {1120, 30}})};
+  std::vector<std::string> notes;
+  auto pods = ToPodCountSteps(bad, total, Grid(2), {}, "pod", "control", &notes);
+  ASSERT_TRUE(pods.ok()) << pods.status().ToString();
+  ASSERT_EQ(pods->size(), 2u);
+  EXPECT_EQ((*pods)[0].pod, "a");
+  ExpectSteps((*pods)[0].counts.total, {7, 13});
+  ExpectSteps((*pods)[0].counts.bad, {0, 0});
+  EXPECT_EQ((*pods)[1].pod, "b");
+  ExpectSteps((*pods)[1].counts.total, {10, 13});
+  ExpectSteps((*pods)[1].counts.bad, {2, 3});
+  EXPECT_TRUE(notes.empty()) << notes[0];  // the side's own conversion reports the rest
+}
+
+TEST(ToPodCountSteps, NoPodsWhenTheLabelIsOffAbsentOrOnlyOnSomeSeries) {
+  const std::vector<Series> labelled = {S({{"pod", "a"}}, {{1000, 0}, {1060, 5}})};
+  std::vector<std::string> notes;
+  // Off, or no total series at all.
+  auto off = ToPodCountSteps({}, labelled, Grid(1), {}, "", "control", &notes);
+  ASSERT_TRUE(off.ok());
+  EXPECT_TRUE(off->empty());
+  auto none = ToPodCountSteps({}, {}, Grid(1), {}, "pod", "control", &notes);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  // An aggregated query (no series has the label): nothing to say.
+  auto aggregated =
+      ToPodCountSteps({S({}, {{1000, 0}, {1060, 1}})}, {S({}, {{1000, 0}, {1060, 5}})}, Grid(1),
+                      {}, "pod", "control", &notes);
+  ASSERT_TRUE(aggregated.ok());
+  EXPECT_TRUE(aggregated->empty());
+  EXPECT_TRUE(notes.empty());
+  // A bad series without the label would leave its errors out of every pod.
+  auto partial = ToPodCountSteps({S({{"code", "503"}}, {{1000, 0}, {1060, 1}})}, labelled, Grid(1),
+                                 {}, "pod", "control", &notes);
+  ASSERT_TRUE(partial.ok());
+  EXPECT_TRUE(partial->empty());
+  EXPECT_THAT(notes, ElementsAre("control pods: 1 of 2 series have no \"pod\" label; per-pod "
+                                 "counts not used"));
+}
+
+TEST(ToPodCountSteps, OutOfOrderSamplesAreTheSidesError) {
+  auto pods = ToPodCountSteps({}, {S({{"pod", "a"}}, {{1060, 5}, {1000, 0}})}, Grid(1), {}, "pod",
+                              "control", nullptr);
+  EXPECT_FALSE(pods.ok());
+}
+
 // ---------------------------------------------------------------- histograms
 
 Labels B(const std::string& pod, const std::string& le) { return {{"pod", pod}, {"le", le}}; }

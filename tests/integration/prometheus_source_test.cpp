@@ -210,6 +210,53 @@ TEST(PrometheusSource, IstioPresetOnPrometheusGivesTheGeneratedCountsExactly) {
   EXPECT_TRUE(clock.Sleeps().empty());
 }
 
+TEST(PrometheusSource, RatioMetricCarriesEachPodsCounts) {
+  // Istio's series carry a `pod` label, so the success rate is also read per
+  // pod: the 3 v1 pods, and the 2 v2 pods (one restarts) and the joining one.
+  ASSERT_NE(Prometheus(), nullptr);
+  SimulatedClock clock;
+  auto source = MakeSource(Prometheus()->url(), &clock);
+  auto r = Istio("prod");
+  ASSERT_TRUE(source && r);
+  const auto data = FetchAllOk(*source, *r, Prod().grid);
+  ASSERT_EQ(r->metrics[0].kind, rules::MetricKind::kRatio);
+  for (const auto& [side, want] :
+       {std::pair<const analyzer::SideData*, std::vector<std::string>>{
+            &data[0].control, {"api-v1-0", "api-v1-1", "api-v1-2"}},
+        {&data[0].canary, {"api-v2-0", "api-v2-1", "api-v2-join"}}}) {
+    std::vector<std::string> names;
+    for (const analyzer::PodCountSteps& pod : side->pods) {
+      names.push_back(pod.pod);
+      const SideTruth& t = Prod().pod_truth.at(pod.pod);
+      ASSERT_EQ(pod.counts.total.size(), t.total.size()) << pod.pod;
+      for (size_t s = 0; s < t.total.size(); ++s) {
+        if (std::isnan(pod.counts.total[s])) {
+          // Only before the joining pod's first scrape: no sample, NaN, not 0.
+          EXPECT_EQ(pod.pod, "api-v2-join") << "step " << s;
+          EXPECT_EQ(t.total[s], 0) << pod.pod << " step " << s;
+          continue;
+        }
+        EXPECT_EQ(pod.counts.total[s], t.total[s]) << pod.pod << " total step " << s;
+        EXPECT_EQ(pod.counts.bad[s], t.bad[s]) << pod.pod << " bad step " << s;
+      }
+    }
+    EXPECT_EQ(names, want);
+  }
+  // Off: no pods.
+  analyzer::PrometheusOptions o;
+  o.base_url = Prometheus()->url();
+  analyzer::PrometheusSourceOptions off;
+  off.pod_label = "";
+  auto plain = analyzer::CreatePrometheusSource(o, &clock, off);
+  ASSERT_TRUE(plain.ok());
+  auto d = (*plain)->Fetch(r->requests[0], Prod().grid);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->control.pods.empty());
+  off.pod_label = "pod-name";
+  EXPECT_THAT(analyzer::CreatePrometheusSource(o, &clock, off).status().message(),
+              HasSubstr("pod label \"pod-name\" is not a Prometheus label name"));
+}
+
 TEST(PrometheusSource, PresetStepOfThirtySecondsSumsToTheSameCounts) {
   // The presets judge 30 s steps: pairs of them must add up to the 60 s truth.
   ASSERT_NE(Prometheus(), nullptr);

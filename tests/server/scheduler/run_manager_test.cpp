@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <deque>
+#include <future>
+#include <thread>
 #include <filesystem>
 #include <mutex>
 
@@ -216,6 +219,72 @@ TEST_F(RunManagerTest, SourceFailingOnlyAfterAWholeIntervalWithoutSuccess) {
   // The success was exactly an interval ago: failing for the whole interval.
   EXPECT_TRUE(s.source_failing);
   EXPECT_EQ(s.source_error, "request-success-rate: connection refused");
+}
+
+// Lets the first `free` evaluations through, then holds each one until Open().
+class GatedEvaluator final : public Evaluator {
+ public:
+  GatedEvaluator(const Evaluator& inner, int free) : inner_(inner), free_(free) {}
+  EvaluationResult Evaluate(const rules::Config& config, const rules::Variables& variables,
+                            int64_t window_start_unix, int64_t now_unix,
+                            analyzer::Clock::TimePoint deadline) const override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (++started_ > free_) opened_.wait(lock, [&] { return open_; });
+    }
+    return inner_.Evaluate(config, variables, window_start_unix, now_unix, deadline);
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    opened_.notify_all();
+  }
+
+ private:
+  const Evaluator& inner_;
+  const int free_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable opened_;
+  mutable int started_ = 0;
+  bool open_ = false;
+};
+
+TEST_F(RunManagerTest, AFailingSourceIsNotWaitedOnAgain) {
+  // Prometheus is down at the first evaluation; the second one (the webhook's,
+  // an interval later) hangs. The webhook must get the refusal at once, not
+  // wait answer_within (an hour here) for the evaluation in flight.
+  evaluator_.Push(ScriptedEvaluator::SourceDown());
+  evaluator_.Push(ScriptedEvaluator::Verdict("pass"));
+  WorkerPool pool(1);
+  GatedEvaluator gated(evaluator_, 1);
+  ManagerOptions options = options_;
+  options.answer_within = std::chrono::hours(1);
+  RunManager manager(*store_, clock_, pool, gated, config_, nullptr, options);
+  auto joined = manager.Join({"prod", "api", "abc"}, {}, true, nullptr);
+  ASSERT_TRUE(joined.ok() && joined->has_value());
+  const int64_t id = (**joined).record.id;
+  const RunSnapshot first = manager.Fresh(id);  // waits for the first evaluation
+  ASSERT_TRUE(first.latest.has_value());
+  EXPECT_TRUE(first.source_failing);
+
+  clock_.Advance(seconds(30));
+  // If Fresh waited, this watchdog would open the gate after 60 s and Fresh
+  // would return the pass of the second evaluation instead.
+  std::promise<void> returned;
+  std::thread watchdog([&, done = returned.get_future()] {
+    done.wait_for(std::chrono::seconds(60));
+    gated.Open();
+  });
+  const RunSnapshot second = manager.Fresh(id);
+  returned.set_value();
+  watchdog.join();
+  ASSERT_TRUE(second.latest.has_value());
+  EXPECT_EQ(second.latest->seq, first.latest->seq);
+  EXPECT_EQ(second.latest->result.verdict, "error");
+  EXPECT_TRUE(second.source_failing);
+  EXPECT_TRUE(second.evaluating);
+  pool.Shutdown();  // the held evaluation finishes before the manager goes
+  EXPECT_EQ(manager.Fresh(id).latest->result.verdict, "pass");
 }
 
 TEST_F(RunManagerTest, ANewRunWhoseFirstEvaluationFailsIsFailingAtOnce) {
