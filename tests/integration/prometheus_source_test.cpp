@@ -191,6 +191,29 @@ void ExpectPresetDataMatchesTruth(const std::vector<MetricData>& data, const Ren
   }
 }
 
+// Istio's series carry a `pod` label, so a ratio metric's side is also read
+// per pod: each pod's counts must be the generator's for that pod.
+void ExpectPodsMatchTruth(const analyzer::SideData& side, const Scenario& sc,
+                          const std::vector<std::string>& want) {
+  std::vector<std::string> names;
+  for (const analyzer::PodCountSteps& pod : side.pods) {
+    names.push_back(pod.pod);
+    const SideTruth& t = sc.pod_truth.at(pod.pod);
+    ASSERT_EQ(pod.counts.total.size(), t.total.size()) << pod.pod;
+    for (size_t s = 0; s < t.total.size(); ++s) {
+      if (std::isnan(pod.counts.total[s])) {
+        // Only before the joining pod's first scrape: no sample, NaN, not 0.
+        EXPECT_EQ(pod.pod, "api-v2-join") << "step " << s;
+        EXPECT_EQ(t.total[s], 0) << pod.pod << " step " << s;
+        continue;
+      }
+      EXPECT_EQ(pod.counts.total[s], t.total[s]) << pod.pod << " total step " << s;
+      EXPECT_EQ(pod.counts.bad[s], t.bad[s]) << pod.pod << " bad step " << s;
+    }
+  }
+  EXPECT_EQ(names, want);
+}
+
 TEST(PrometheusSource, IstioPresetOnPrometheusGivesTheGeneratedCountsExactly) {
   ASSERT_NE(Prometheus(), nullptr);
   SimulatedClock clock;
@@ -199,6 +222,8 @@ TEST(PrometheusSource, IstioPresetOnPrometheusGivesTheGeneratedCountsExactly) {
   ASSERT_TRUE(source && r);
   const auto data = FetchAllOk(*source, *r, Prod().grid);
   ExpectPresetDataMatchesTruth(data, *r, Prod());
+  ExpectPodsMatchTruth(data[0].control, Prod(), {"api-v1-0", "api-v1-1", "api-v1-2"});
+  ExpectPodsMatchTruth(data[0].canary, Prod(), {"api-v2-0", "api-v2-1", "api-v2-join"});
   // The restart (one example series, named by the labels that differ between
   // the canary's series) and the joining pod are reported.
   const std::string notes = Notes(data[0]);
@@ -210,39 +235,11 @@ TEST(PrometheusSource, IstioPresetOnPrometheusGivesTheGeneratedCountsExactly) {
   EXPECT_TRUE(clock.Sleeps().empty());
 }
 
-TEST(PrometheusSource, RatioMetricCarriesEachPodsCounts) {
-  // Istio's series carry a `pod` label, so the success rate is also read per
-  // pod: the 3 v1 pods, and the 2 v2 pods (one restarts) and the joining one.
+TEST(PrometheusSource, PodLabelOffGivesNoPodsAndABadOneIsRefused) {
   ASSERT_NE(Prometheus(), nullptr);
   SimulatedClock clock;
-  auto source = MakeSource(Prometheus()->url(), &clock);
   auto r = Istio("prod");
-  ASSERT_TRUE(source && r);
-  const auto data = FetchAllOk(*source, *r, Prod().grid);
-  ASSERT_EQ(r->metrics[0].kind, rules::MetricKind::kRatio);
-  for (const auto& [side, want] :
-       {std::pair<const analyzer::SideData*, std::vector<std::string>>{
-            &data[0].control, {"api-v1-0", "api-v1-1", "api-v1-2"}},
-        {&data[0].canary, {"api-v2-0", "api-v2-1", "api-v2-join"}}}) {
-    std::vector<std::string> names;
-    for (const analyzer::PodCountSteps& pod : side->pods) {
-      names.push_back(pod.pod);
-      const SideTruth& t = Prod().pod_truth.at(pod.pod);
-      ASSERT_EQ(pod.counts.total.size(), t.total.size()) << pod.pod;
-      for (size_t s = 0; s < t.total.size(); ++s) {
-        if (std::isnan(pod.counts.total[s])) {
-          // Only before the joining pod's first scrape: no sample, NaN, not 0.
-          EXPECT_EQ(pod.pod, "api-v2-join") << "step " << s;
-          EXPECT_EQ(t.total[s], 0) << pod.pod << " step " << s;
-          continue;
-        }
-        EXPECT_EQ(pod.counts.total[s], t.total[s]) << pod.pod << " total step " << s;
-        EXPECT_EQ(pod.counts.bad[s], t.bad[s]) << pod.pod << " bad step " << s;
-      }
-    }
-    EXPECT_EQ(names, want);
-  }
-  // Off: no pods.
+  ASSERT_TRUE(r);
   analyzer::PrometheusOptions o;
   o.base_url = Prometheus()->url();
   analyzer::PrometheusSourceOptions off;
@@ -252,6 +249,7 @@ TEST(PrometheusSource, RatioMetricCarriesEachPodsCounts) {
   auto d = (*plain)->Fetch(r->requests[0], Prod().grid);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_TRUE(d->control.pods.empty());
+  EXPECT_TRUE(d->canary.pods.empty());
   off.pod_label = "pod-name";
   EXPECT_THAT(analyzer::CreatePrometheusSource(o, &clock, off).status().message(),
               HasSubstr("pod label \"pod-name\" is not a Prometheus label name"));
@@ -304,6 +302,10 @@ TEST(PrometheusSource, VictoriaMetricsGivesTheSameDataAsPrometheus) {
     ASSERT_TRUE(r);
     const auto from_vm = FetchAllOk(*vm, *r, sc->grid);
     ExpectPresetDataMatchesTruth(from_vm, *r, *sc);
+    if (sc == &Prod()) {
+      ExpectPodsMatchTruth(from_vm[0].control, Prod(), {"api-v1-0", "api-v1-1", "api-v1-2"});
+      ExpectPodsMatchTruth(from_vm[0].canary, Prod(), {"api-v2-0", "api-v2-1", "api-v2-join"});
+    }
     const auto from_prom = FetchAllOk(*prom, *r, sc->grid);
     ASSERT_EQ(from_vm.size(), from_prom.size());
     for (size_t i = 0; i < from_vm.size(); ++i) {
