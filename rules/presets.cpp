@@ -1,5 +1,8 @@
 #include "rules/presets.h"
 
+#include <functional>
+#include <map>
+
 #include "rules/parse.h"
 
 namespace verdict::rules {
@@ -104,13 +107,22 @@ std::string PresetYaml(std::string_view name) {
 }
 
 StatusOr<Config> Preset(std::string_view name) {
-  const std::string yaml = PresetYaml(name);
-  if (yaml.empty()) {
+  // The presets never change: each is parsed once (on first use, thread-safe)
+  // and copied, since every serve config load (and SIGHUP) asks for all of them.
+  static const auto* const parsed = [] {
+    auto* m = new std::map<std::string, StatusOr<Config>, std::less<>>();
+    for (const std::string& n : PresetNames()) {
+      m->emplace(n, ParseConfig(PresetYaml(n), Format::kYaml, "preset " + n));
+    }
+    return m;
+  }();
+  auto it = parsed->find(name);
+  if (it == parsed->end()) {
     std::string list;
     for (const std::string& n : PresetNames()) list += (list.empty() ? "" : ", ") + n;
     return NotFoundError("unknown preset \"" + std::string(name) + "\" (available: " + list + ")");
   }
-  return ParseConfig(yaml, Format::kYaml, "preset " + std::string(name));
+  return it->second;
 }
 
 }  // namespace verdict::rules

@@ -17,6 +17,8 @@
 #   --runs N       executions per target (default 10000000)
 #   --max-time S   also stop each target after S seconds (default 0: no limit)
 #   --target NAME  only this target (repeatable; fuzz_config_yaml or config_yaml)
+#   --parallel N   run N targets at a time (default 1; each target is one process
+#                  on one core)
 #   --no-report    do not write docs/reliability.md
 #   --merge-corpus do not fuzz: add to the committed corpus fuzz/corpus/<target>/
 #                  the units of build-fuzz/corpus/<target>/ that reach coverage
@@ -37,6 +39,7 @@ TARGETS_ALL=(fuzz_config_yaml fuzz_config_json fuzz_flagger_payload fuzz_prom_js
   fuzz_kayenta_import fuzz_serve_config)
 RUNS=10000000
 MAX_TIME=0
+PARALLEL=1
 REPORT=1
 MERGE=0
 TARGETS=()
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; RUNS="$2"; shift 2 ;;
     --max-time) [ $# -ge 2 ] || die "--max-time needs seconds"; MAX_TIME="$2"; shift 2 ;;
     --target) [ $# -ge 2 ] || die "--target needs a name"; TARGETS+=("fuzz_${2#fuzz_}"); shift 2 ;;
+    --parallel) [ $# -ge 2 ] || die "--parallel needs a number"; PARALLEL="$2"; shift 2 ;;
     --no-report) REPORT=0; shift ;;
     --merge-corpus) MERGE=1; shift ;;
     --list) printf '%s\n' "${TARGETS_ALL[@]}"; exit 0 ;;
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs: \"$RUNS\" is not a positive whole number"
+[[ "$PARALLEL" =~ ^[1-9][0-9]*$ ]] || die "--parallel: \"$PARALLEL\" is not a positive whole number"
 [[ "$MAX_TIME" =~ ^[0-9]+$ ]] || die "--max-time: \"$MAX_TIME\" is not a whole number of seconds"
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${TARGETS_ALL[@]}")
 for t in "${TARGETS[@]}"; do
@@ -113,8 +118,10 @@ count_artifacts() {
   find "$1" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'leak-*' \
     -o -name 'oom-*' \) | wc -l
 }
-failed=()
-for t in "${TARGETS[@]}"; do
+# fuzz_target T : runs target T; its table row goes to $BUILD_DIR/rows/T.md.
+# Exit status 1 when it found something.
+fuzz_target() {
+  local t="$1" name work artifacts out args before start rc wall execs rate status cov ft corp crashes
   name="${t#fuzz_}"
   work="$BUILD_DIR/corpus/$t"
   artifacts="$BUILD_DIR/artifacts/$t"
@@ -124,7 +131,7 @@ for t in "${TARGETS[@]}"; do
     -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ "$MAX_TIME" -gt 0 ] && args+=(-max_total_time="$MAX_TIME")
   [ -f "fuzz/$name.dict" ] && args+=(-dict="fuzz/$name.dict")
-  log "fuzzing $t: ${args[*]}"
+  log "fuzzing $t: ${args[*]} (log: $out)"
   before=$(count_artifacts "$artifacts")
   start=$(date +%s.%N)
   rc=0
@@ -139,7 +146,6 @@ for t in "${TARGETS[@]}"; do
   corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9]*[kKMG]*b\).*/\1/p' <<<"$status")
   crashes=$(($(count_artifacts "$artifacts") - before))
   if [ "$rc" -ne 0 ]; then
-    failed+=("$t")
     [ "${crashes:-0}" -gt 0 ] || crashes=1
     log "$t FAILED (exit $rc): $(grep -E 'ERROR|invariant failed|==[0-9]+==' "$out" | head -3 | tr '\n' ' ')"
     log "  log: $out; input: $(ls -t "$artifacts" | head -1)"
@@ -147,8 +153,26 @@ for t in "${TARGETS[@]}"; do
     log "$t: ${execs:-?} executions in ${wall} s (${rate:-?}/s), cov ${cov:-?}, corpus ${corp:-?}"
   fi
   printf '| %s | %s | %s s | %s | %s | %s (ft %s) | %s | %s |\n' "$t" "${execs:-?}" "$wall" \
-    "${rate:-?}" "${corp:-?}" "${cov:-?}" "${ft:-?}" "$crashes" "$(date -u +%Y-%m-%d)" >>"$ROWS"
-done
+    "${rate:-?}" "${corp:-?}" "${cov:-?}" "${ft:-?}" "$crashes" "$(date -u +%Y-%m-%d)" \
+    >"$BUILD_DIR/rows/$t.md"
+  [ "$rc" -eq 0 ]
+}
+
+rm -rf "$BUILD_DIR/rows" && mkdir -p "$BUILD_DIR/rows"
+failed=()
+if [ "$PARALLEL" -le 1 ]; then
+  for t in "${TARGETS[@]}"; do fuzz_target "$t" || failed+=("$t"); done
+else
+  # Up to PARALLEL targets at a time; each one's outcome is read from its pid.
+  declare -A pid_of=()
+  for t in "${TARGETS[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
+    fuzz_target "$t" &
+    pid_of[$t]=$!
+  done
+  for t in "${TARGETS[@]}"; do wait "${pid_of[$t]}" || failed+=("$t"); done
+fi
+for t in "${TARGETS[@]}"; do cat "$BUILD_DIR/rows/$t.md"; done >"$ROWS"
 
 if [ "$REPORT" = 1 ]; then
   # Replace the rows of the targets just run (others keep their last figures), in
