@@ -2,9 +2,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <regex>
+#include <tuple>
 #include <utility>
 
 #include "rules/tree_internal.h"
@@ -19,14 +22,16 @@ Json TypePlainScalar(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
+  // strtod, not stod: a number beyond a double is +-inf (and one below the
+  // smallest is 0), which the schema then rejects by name where it must be
+  // finite; stod threw out_of_range, reported as a bare "YAML error: stod".
   if (std::regex_match(s, kInt)) {
-    try {
-      return static_cast<int64_t>(std::stoll(s));
-    } catch (const std::exception&) {
-      return std::stod(s);  // out of int64 range
-    }
+    errno = 0;
+    const long long v = std::strtoll(s.c_str(), nullptr, 10);
+    if (errno != ERANGE) return static_cast<int64_t>(v);
+    return std::strtod(s.c_str(), nullptr);  // out of int64 range
   }
-  if (std::regex_match(s, kFloat)) return std::stod(s);
+  if (std::regex_match(s, kFloat)) return std::strtod(s.c_str(), nullptr);
   if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return HUGE_VAL;
   if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -HUGE_VAL;
   return s;
@@ -168,26 +173,49 @@ struct DuplicateKeyCheck {
   }
 };
 
+// 1-based line and column of byte `offset` of `text`.
+std::pair<int, int> LineColumn(std::string_view text, size_t offset) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
 bool LoadJson(std::string_view text, Json* root, ErrorSink* errors) {
   DuplicateKeyCheck check;
   try {
     *root = Json::parse(text.begin(), text.end(),
                         [&check](int d, Json::parse_event_t e, Json& p) { return check(d, e, p); });
   } catch (const Json::parse_error& e) {
-    // Turn the byte offset into line:column.
-    int line = 1, column = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    const auto [line, column] = LineColumn(text, e.byte > 0 ? e.byte - 1 : 0);
     std::string what = e.what();
     const size_t pos = what.find("syntax error");
     errors->AddAt(line, column,
                   "JSON syntax error: " + (pos == std::string::npos ? what : what.substr(pos)));
+    return false;
+  } catch (const Json::exception& e) {
+    // A number beyond a double (1e309): "[json.exception.out_of_range.406]
+    // number overflow parsing '1e309'", without a position; the token's first
+    // occurrence gives one.
+    std::string what = e.what();
+    const size_t bracket = what.find("] ");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    int line = 0, column = 0;
+    const size_t quote = what.find('\'');
+    if (quote != std::string::npos && what.size() > quote + 2) {
+      const std::string token = what.substr(quote + 1, what.size() - quote - 2);
+      const size_t at = text.find(token);
+      if (!token.empty() && at != std::string_view::npos) {
+        std::tie(line, column) = LineColumn(text, at);
+      }
+    }
+    errors->AddAt(line, column, "JSON number out of range: " + what);
     return false;
   }
   for (const std::string& key : check.duplicates) {

@@ -21,7 +21,9 @@
 # and confirm-traffic-increase for load/api, whose earlier evaluations
 # passed: both must be refused (no pass on stale data).
 # Each round records requests, answers by status code, wrk's socket errors,
-# p50/p99/max latency, and the daemon's VmRSS/VmHWM after it. Any 5xx,
+# p50/p99/max latency (wrk's, from the client), how many webhooks the daemon
+# itself took over 1 s and 5 s to handle (its request-duration histogram), and
+# the daemon's VmRSS/VmHWM after it. Any 5xx,
 # socket error or a 200 on stale data makes the script exit 1; 412 is a verdict.
 # Prints a Markdown table (also in $BUILD_DIR/load-results/table.md).
 #
@@ -116,6 +118,7 @@ echo "start $(mem) $(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/mem"
 log "daemon before the rounds: VmRSS/VmHWM MiB, threads: $(mem)"
 
 round=0
+curl -s -m 10 "$SERVE/metrics" > "$OUT/metrics_0.txt" || true  # the baseline of round 1's deltas
 for state in $STATES; do
   round=$(( round + 1 ))
   case $state in
@@ -188,6 +191,24 @@ import os, sys
 out, conns, duration, threads, canaries = sys.argv[1:6]
 start = open(os.path.join(out, "mem")).read().split()
 rows, failed = [], False
+def webhook_buckets(n):
+    """le -> count of the daemon's /flagger/:type handling-time histogram after round n."""
+    got = {}
+    try:
+        for l in open(os.path.join(out, f"metrics_{n}.txt")):
+            if l.startswith('verdict_http_request_duration_seconds_bucket{route="/flagger/:type"'):
+                got[l.split('le="')[1].split('"')[0]] = float(l.split()[-1])
+    except OSError:
+        pass
+    return got
+def slow_webhooks(n):
+    """'over 1 s / over 5 s' of the webhooks the daemon handled in round n."""
+    a, b = webhook_buckets(n - 1), webhook_buckets(n)
+    if "+Inf" not in b:
+        return "?"
+    total = b["+Inf"] - a.get("+Inf", 0)
+    over = lambda le: int(total - (b.get(le, 0) - a.get(le, 0)))
+    return f"{over('1')} / {over('5')} of {int(total)}"
 for line in open(os.path.join(out, "rounds")):
     f = line.split()
     rnd, state, l1, l5, l15, rss, hwm, nthreads = f[:8]
@@ -202,6 +223,7 @@ for line in open(os.path.join(out, "rounds")):
                 f"{', '.join(f'{c}: {n}' for c, n in sorted(other.items())) or 'none'} | "
                 f"{sock} (connect {kv['connect']}, read {kv['read']}, write {kv['write']}, timeout {kv['timeout']}) | "
                 f"{float(kv['p50_ms']):.1f} | {float(kv['p99_ms']):.1f} | {float(kv['max_ms']):.0f} | "
+                f"{slow_webhooks(int(rnd))} | "
                 f"{rss} / {hwm} | {nthreads} | {l1} {l5} {l15} |")
 stale = open(os.path.join(out, "stale")).read().strip()
 hung_path = os.path.join(out, "stale_hung")
@@ -210,8 +232,8 @@ failed = failed or stale.startswith("FAILED") or hung.startswith("FAILED")
 table = [f"wrk -t{threads} -c{conns} -d{duration} --latency -s bench/load_mix.lua ({canaries} active runs); "
          f"daemon before the rounds: VmRSS {start[1]} MiB, VmHWM {start[2]} MiB, {start[3]} threads, "
          f"load average {' '.join(start[4:7])}.", "",
-         "| round | Prometheus | requests | req/s | 200 | 412 | other codes | socket errors | p50 ms | p99 ms | max ms | VmRSS / VmHWM MiB after | threads | load average at start |",
-         "|---|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|---:|---|"] + rows + [
+         "| round | Prometheus | requests | req/s | 200 | 412 | other codes | socket errors | p50 ms | p99 ms | max ms | daemon: webhooks handled in over 1 s / 5 s | VmRSS / VmHWM MiB after | threads | load average at start |",
+         "|---|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|---|"] + rows + [
          "", f"No pass on stale data (load/api had passed; Prometheus down longer than the 10 s interval): {stale}.",
          f"Prometheus hung (SIGSTOP) longer than the interval: {hung}."]
 text = "\n".join(table) + "\n"

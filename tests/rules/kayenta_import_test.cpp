@@ -179,6 +179,11 @@ TEST(KayentaImport, SyntaxErrorsAndMissingMetricsAreReported) {
       0u);
   EXPECT_EQ(ImportKayentaConfig(R"({"name": "x"})").status().message(),
             "metrics: expected a non-empty list of metrics");
+  // Found by fuzz_kayenta_import: a number beyond a double threw out of the import.
+  auto overflow = ImportKayentaConfig(" \t 1e309", "k.json");
+  EXPECT_EQ(overflow.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(overflow.status().message(),
+            "k.json:1:4: JSON number out of range: number overflow parsing '1e309'");
 }
 
 }  // namespace

@@ -123,6 +123,35 @@ TEST(Parse, JsonSyntaxErrorReportsLineAndColumn) {
   EXPECT_EQ(errors[0].message.rfind("JSON syntax error: syntax error", 0), 0u) << errors[0].message;
 }
 
+TEST(Parse, JsonNumberBeyondADoubleIsAnErrorAtItsPlaceNotAnException) {
+  // Found by fuzz_config_json: nlohmann::json throws out_of_range (406) for
+  // 761e308, which escaped ParseConfig.
+  const auto errors =
+      Errors("{\n  \"version\": 1,\n  \"thresholds\": {\"pass\": 95, \"marginal\": 761e308}\n}",
+             Format::kJson);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_EQ(errors[0].column, 42);
+  EXPECT_EQ(errors[0].message, "JSON number out of range: number overflow parsing '761e308'");
+  EXPECT_EQ(ParseConfig("[-1e309]", Format::kJson).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Parse, YamlNumbersBeyondADoubleAreInfiniteAndRejectedByName) {
+  // std::stod threw out_of_range for these, reported as a bare "YAML error: stod".
+  const auto over = Errors("version: 1\nname: x\nalpha: 1e309\nmetrics: []\n");
+  ASSERT_FALSE(over.empty());
+  EXPECT_EQ(over[0].path, "alpha");
+  EXPECT_EQ(over[0].line, 3);
+  EXPECT_EQ(over[0].message, "expected a finite number, got number inf");
+  const auto digits = Errors("version: 1\nname: x\nalpha: " + std::string(400, '9') + "\nmetrics: []\n");
+  ASSERT_FALSE(digits.empty());
+  EXPECT_EQ(digits[0].path, "alpha");
+  const auto under = Errors("version: 1\nname: x\nalpha: 1e-400\nmetrics: []\n");
+  ASSERT_FALSE(under.empty());
+  EXPECT_EQ(under[0].path, "alpha");
+  EXPECT_EQ(under[0].message, "must be in (0, 0.5], got 0");
+}
+
 TEST(Parse, DuplicateKeysAreRejectedInBothFormats) {
   const auto yaml = Errors("version: 1\nalpha: 0.1\nalpha: 0.2\n");
   ASSERT_FALSE(yaml.empty());
