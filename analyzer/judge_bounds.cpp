@@ -7,13 +7,17 @@
 #include <cmath>
 #include <limits>
 
+#include "stats/log_gamma.h"
+
 namespace verdict::analyzer {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-double LogBeta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
+double LogBeta(double a, double b) {
+  return stats::LogGamma(a) + stats::LogGamma(b) - stats::LogGamma(a + b);
+}
 
 // Finds x in (lo, hi) where f changes sign from `positive_at_lo` by bisection
 // (200 halvings: far below double resolution of any rate).

@@ -93,7 +93,12 @@ for mode in "${MODES[@]}"; do
       [ -n "$suites" ] || die "no test suites found for tsan"
       log "running the concurrency tests under TSan: $suites"
       start=$(date +%s)
-      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:log_path=$reports/tsan" \
+      # ignore_noninstrumented_modules: memcpy/memcmp called from Debian's
+      # uninstrumented libcpp-httplib.so are not checked (its own loads and
+      # stores never are, so TSan misses the acquire of its function-local
+      # statics' guards and reported their first use as races); every access
+      # from Verdict's instrumented code still is.
+      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:ignore_noninstrumented_modules=1:log_path=$reports/tsan" \
         ctest --test-dir "$dir" --output-on-failure -j"$JOBS" -R "^($suites)\\." \
         "${CTEST_EXTRA[@]}" || status=1
       check_reports "$reports" || status=1

@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include "stats/log_gamma.h"
+
 namespace verdict::stats {
 namespace {
 
@@ -179,7 +181,7 @@ double BetaGreaterSum(double ax, double bx, double ay, double by) {
   const long double rise = (static_cast<long double>(ay) * bx - c) / (by + 1);
   const double peak = rise < 0 ? 0.0 : std::min(ax - 1, static_cast<double>(std::floor(rise)) + 1);
   using LD = long double;
-  auto lg = [](double v) { return std::lgamma(static_cast<LD>(v)); };
+  auto lg = [](double v) { return LogGamma(static_cast<LD>(v)); };
   const LD log_peak = lg(ay + peak) + lg(by + bx) - lg(c + peak) - lg(1 + peak) - lg(bx) +
                       lg(peak + bx) - lg(ay) - lg(by) + lg(ay + by);
   constexpr double kNegligible = 1e-18;  // relative to the running sum

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "stats/log_gamma.h"
+
 namespace verdict::stats {
 namespace {
 
@@ -26,10 +28,10 @@ Pmf BinomialWindow(double n, double p) {
   const double hi = std::min(n, std::ceil(mean + kTruncationSd * sd + kTruncationSlack));
   Pmf out;
   out.lo = lo;
-  const double log_p = std::log(p), log_q = std::log1p(-p), lgn = std::lgamma(n + 1);
+  const double log_p = std::log(p), log_q = std::log1p(-p), lgn = LogGamma(n + 1);
   for (double k = lo; k <= hi; ++k) {
     out.mass.push_back(
-        std::exp(lgn - std::lgamma(k + 1) - std::lgamma(n - k + 1) + k * log_p + (n - k) * log_q));
+        std::exp(lgn - LogGamma(k + 1) - LogGamma(n - k + 1) + k * log_p + (n - k) * log_q));
   }
   return out;
 }

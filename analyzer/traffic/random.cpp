@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "stats/log_gamma.h"
+
 namespace verdict::traffic {
 
 double SimRng::Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
@@ -97,7 +99,7 @@ int64_t SimRng::PoissonPtrs(double mean) {
     if (us >= 0.07 && v <= vr) return static_cast<int64_t>(k);
     if (k < 0 || (us < 0.013 && v > us)) continue;
     if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
-        -mean + k * log_mean - std::lgamma(k + 1)) {
+        -mean + k * log_mean - stats::LogGamma(k + 1)) {
       return static_cast<int64_t>(k);
     }
   }
