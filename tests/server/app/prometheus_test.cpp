@@ -96,6 +96,9 @@ TEST(MakePrometheusSource, BadValuesNameTheirFlag) {
          f.insecure = true;
        },
        "--ca-file: cannot be combined with --insecure-skip-verify"},
+      {[](PrometheusSettings& f) { f.pod_label = "pod-name"; },
+       "--pod-label: \"pod-name\" is not a Prometheus label name"},
+      {[](PrometheusSettings& f) { f.pod_label = "1pod"; }, "--pod-label: \"1pod\""},
   };
   for (const Case& c : cases) {
     PrometheusSettings f = Valid();
