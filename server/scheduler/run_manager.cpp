@@ -183,6 +183,17 @@ RunManager::RunPtr RunManager::NewestLocked(const std::string& ns, const std::st
   return newest;
 }
 
+bool RunManager::HangingLocked(const Run& run, int64_t now) const {
+  return run.in_flight && now - run.in_flight_since_ms >= options_.answer_within.count();
+}
+
+bool RunManager::SourceFailingLocked(const Run& run, int64_t now) const {
+  const int64_t interval_ms = std::chrono::milliseconds(options_.interval).count();
+  const bool recent_success = run.last_success_ms > 0 && now - run.last_success_ms < interval_ms;
+  const bool latest_failed = run.latest && !run.latest->result.source_error.ok();
+  return !recent_success && (latest_failed || HangingLocked(run, now));
+}
+
 RunSnapshot RunManager::SnapshotLocked(const Run& run) const {
   RunSnapshot s;
   s.record = run.record;
@@ -192,12 +203,9 @@ RunSnapshot RunManager::SnapshotLocked(const Run& run) const {
   s.analysis_error = run.analysis_error;
   s.evaluating = run.in_flight;
   const int64_t now = NowMs();
-  const int64_t interval_ms = std::chrono::milliseconds(options_.interval).count();
-  const bool recent_success = run.last_success_ms > 0 && now - run.last_success_ms < interval_ms;
   const bool latest_failed = run.latest && !run.latest->result.source_error.ok();
-  const bool hanging =
-      run.in_flight && now - run.in_flight_since_ms >= options_.answer_within.count();
-  s.source_failing = !recent_success && (latest_failed || hanging);
+  const bool hanging = HangingLocked(run, now);
+  s.source_failing = SourceFailingLocked(run, now);
   if (latest_failed) {
     s.source_error = run.latest->result.source_error.message();
   } else if (hanging) {
@@ -341,7 +349,7 @@ RunSnapshot RunManager::Fresh(int64_t run_id) {
   // A source that is already failing (the latest evaluation met its error, or
   // it has hung for answer_within) is not waited on again: the answer is the
   // refusal at once, and the new evaluation runs on in the background.
-  const bool failing = SnapshotLocked(*run).source_failing;
+  const bool failing = SourceFailingLocked(*run, now);
   if (!run->in_flight && !draining_) {
     run->in_flight = true;
     run->in_flight_since_ms = now;

@@ -162,6 +162,11 @@ class RunManager {
   int64_t NowMs() const;
   size_t ActiveCountLocked() const;
   RunSnapshot SnapshotLocked(const Run& run) const;
+  // An evaluation in flight for answer_within or longer.
+  bool HangingLocked(const Run& run, int64_t now_ms) const;
+  // RunSnapshot::source_failing: no success within the interval, and the
+  // latest evaluation failed on the source or one is hanging.
+  bool SourceFailingLocked(const Run& run, int64_t now_ms) const;
   RunPtr StartLocked(const CanaryRef& canary, std::shared_ptr<const app::AnalysisEntry> analysis,
                      rules::Variables variables, const std::string& analysis_error,
                      Status* status);
