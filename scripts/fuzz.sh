@@ -112,8 +112,10 @@ if [ "$MERGE" = 1 ]; then
   done
   exit 0
 fi
-ROWS="$BUILD_DIR/fuzz-rows.md"
-: >"$ROWS"
+# This run's rows; other runs of fuzz.sh may share $BUILD_DIR at the same time
+# (for other targets), so only this run's targets' rows are touched.
+ROWS=$(mktemp "${TMPDIR:-/tmp}/verdict-fuzz-rows.XXXXXX")
+trap 'rm -f "$ROWS"' EXIT
 count_artifacts() {
   find "$1" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'leak-*' \
     -o -name 'oom-*' \) | wc -l
@@ -158,7 +160,8 @@ fuzz_target() {
   [ "$rc" -eq 0 ]
 }
 
-rm -rf "$BUILD_DIR/rows" && mkdir -p "$BUILD_DIR/rows"
+mkdir -p "$BUILD_DIR/rows"
+for t in "${TARGETS[@]}"; do rm -f "$BUILD_DIR/rows/$t.md"; done
 failed=()
 if [ "$PARALLEL" -le 1 ]; then
   for t in "${TARGETS[@]}"; do fuzz_target "$t" || failed+=("$t"); done
