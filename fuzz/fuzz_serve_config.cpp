@@ -1,9 +1,12 @@
 // Fuzz target: the daemon's serve config (server/app/serve_config.h,
 // `verdict serve --config FILE`). LoadServeConfig reads a file, so each input
 // is written to a file in a private temporary directory (on /dev/shm when it
-// can be written), next to copies of examples/custom-metrics.yaml
-// (custom.yaml) and examples/kayenta-config.json (kayenta.json) for `config:`
-// and `kayenta:` references to find.
+// can be written), next to copies of fuzz/serve_config_refs/custom.yaml and
+// kayenta.json for `config:` and `kayenta:` references to find. Those two are
+// small versions of examples/custom-metrics.yaml and
+// examples/kayenta-config.json: the formats themselves are fuzzed by
+// fuzz_config_yaml and fuzz_kayenta_import, and an input that references the
+// full examples ten times spends most of its time parsing them.
 //
 // Invariants: LoadServeConfig returns a Status (kInvalidArgument when it
 // rejects); in an accepted config the default and every canary rule name an
@@ -33,8 +36,8 @@ std::string& InputDir() {
 
 std::string InputPath() { return InputDir() + "/serve.yaml"; }
 
-constexpr const char* kReferenced[][2] = {{"examples/custom-metrics.yaml", "custom.yaml"},
-                                          {"examples/kayenta-config.json", "kayenta.json"}};
+constexpr const char* kReferenced[][2] = {{"fuzz/serve_config_refs/custom.yaml", "custom.yaml"},
+                                          {"fuzz/serve_config_refs/kayenta.json", "kayenta.json"}};
 
 void CopyFile(const std::string& from, const std::string& to) {
   std::ifstream in(from, std::ios::binary);
