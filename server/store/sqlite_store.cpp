@@ -192,8 +192,14 @@ using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
 class SqliteStore final : public Store {
  public:
   // Takes `db` (schema checked) and `stmts` (every kSqlText, prepared on db).
-  SqliteStore(DbHandle db, std::string path, std::array<sqlite3_stmt*, kSqlCount> stmts)
-      : db_(std::move(db)), path_(std::move(path)), stmts_(stmts) {}
+  SqliteStore(DbHandle db, std::string path, std::array<sqlite3_stmt*, kSqlCount> stmts,
+              const SqliteStoreOptions& options)
+      : db_(std::move(db)),
+        path_(std::move(path)),
+        stmts_(stmts),
+        busy_timeout_ms_(options.busy_timeout_ms),
+        locked_busy_timeout_ms_(std::min(options.busy_timeout_ms,
+                                         options.busy_timeout_while_locked_ms)) {}
   ~SqliteStore() override {
     for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
   }
@@ -244,11 +250,33 @@ class SqliteStore final : public Store {
   // kNotFound unless run `id` exists (mu_ held).
   Status CheckRun(int64_t id, const char* what);
 
-  std::mutex mu_;  // guards every use of db_ and stmts_
+  // After a write transaction (mu_ held): while writes fail on another
+  // connection's lock, the busy timeout is the short one. Returns `status`,
+  // saying so when this write already had the short wait.
+  Status NoteLock(Status status, bool was_locked);
+
+  std::mutex mu_;  // guards every use of db_ and stmts_, and locked_
   DbHandle db_;
   const std::string path_;
   std::array<sqlite3_stmt*, kSqlCount> stmts_;
+  const int busy_timeout_ms_;
+  const int locked_busy_timeout_ms_;
+  bool locked_ = false;  // the last write failed on the lock
 };
+
+Status SqliteStore::NoteLock(Status status, bool was_locked) {
+  const bool locked = status.code() == StatusCode::kUnavailable;
+  if (locked != locked_) {
+    locked_ = locked;
+    sqlite3_busy_timeout(db_.get(), locked ? locked_busy_timeout_ms_ : busy_timeout_ms_);
+  }
+  if (locked && was_locked && locked_busy_timeout_ms_ < busy_timeout_ms_) {
+    return UnavailableError(fmt::format(
+        "{} (still locked since an earlier write, so this one waited {} ms, not {} ms)",
+        status.message(), locked_busy_timeout_ms_, busy_timeout_ms_));
+  }
+  return status;
+}
 
 template <typename F>
 Status SqliteStore::Transaction(Sql begin, const char* what, F&& body) {
@@ -257,8 +285,14 @@ Status SqliteStore::Transaction(Sql begin, const char* what, F&& body) {
     auto rollback = [this] {
       if (sqlite3_get_autocommit(db_.get()) == 0) Use(kRollback).Step();
     };
+    // Only writes wait for another connection's lock (readers are not
+    // blocked in WAL mode), so only writes tell whether it is still held.
+    const bool was_locked = locked_;
+    auto note = [&](Status st) {
+      return begin == kBeginWrite ? NoteLock(std::move(st), was_locked) : st;
+    };
     const int rc = Use(begin).Step();
-    if (rc != SQLITE_DONE) return Error(rc, what);
+    if (rc != SQLITE_DONE) return note(Error(rc, what));
     Status status;
     try {
       status = body();
@@ -271,7 +305,7 @@ Status SqliteStore::Transaction(Sql begin, const char* what, F&& body) {
       throw;
     }
     if (!status.ok()) rollback();
-    return status;
+    return note(std::move(status));
   });
 }
 
@@ -668,7 +702,7 @@ StatusOr<std::unique_ptr<Store>> Open(const std::string& path, const SqliteStore
   VERDICT_RETURN_IF_ERROR(opener.Schema());
   auto stmts = opener.Prepare();
   if (!stmts.ok()) return stmts.status();
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), path, *stmts));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), path, *stmts, options));
 }
 
 }  // namespace

@@ -163,6 +163,11 @@ struct SqliteStoreOptions {
   // How long a call waits for a lock held by another connection (another
   // process on the same file) before it gives up with kUnavailable.
   int busy_timeout_ms = 2000;
+  // How long a call waits instead while the previous call already met the
+  // lock: a lock held for long then slows only its first write by the whole
+  // busy_timeout_ms, not every queued write one after another. The first call
+  // that succeeds ends this.
+  int busy_timeout_while_locked_ms = 100;
   // 0: no limit. Otherwise the file may grow to about this many bytes (whole
   // pages, at least one); a write beyond it fails with kResourceExhausted, as
   // on a full disk.

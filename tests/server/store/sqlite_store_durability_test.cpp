@@ -202,6 +202,59 @@ TEST(SqliteStoreLocking, WriteWhileAnotherConnectionHoldsTheLockIsUnavailableAft
   EXPECT_EQ(*seq, 1);  // the refused write left nothing behind
 }
 
+TEST(SqliteStoreLocking, WhileTheLockStaysHeldOnlyTheFirstWriteWaitsTheWholeTimeout) {
+  TempDir dir;
+  const std::string path = dir.File("verdict.db");
+  SqliteStoreOptions options;  // 2 s busy timeout, 100 ms while still locked
+  auto store = OpenSqliteStore(path, options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  RunRecord run;
+  auto id = (*store)->CreateRun(run);
+  ASSERT_TRUE(id.ok());
+  EvaluationRecord e;
+  e.run_id = *id;
+  auto timed_append = [&](std::chrono::milliseconds* waited) {
+    const auto start = std::chrono::steady_clock::now();
+    auto seq = (*store)->AppendEvaluation(e);
+    *waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    return seq;
+  };
+  std::chrono::milliseconds waited{};
+  {
+    ExclusiveLock lock(path);
+    ASSERT_EQ(lock.error(), "");
+    auto first = timed_append(&waited);
+    ASSERT_EQ(first.status().code(), StatusCode::kUnavailable) << first.status().ToString();
+    EXPECT_GE(waited.count(), 1500) << "the first write gave up before the busy timeout";
+    EXPECT_EQ(first.status().message().find("still locked"), std::string::npos);
+    // A read in between (not blocked in WAL mode) does not reset the state.
+    EXPECT_TRUE((*store)->GetRun(*id).ok());
+    EXPECT_TRUE((*store)->Evaluations(*id).ok());
+    for (int i = 0; i < 3; ++i) {
+      auto queued = timed_append(&waited);
+      ASSERT_EQ(queued.status().code(), StatusCode::kUnavailable) << queued.status().ToString();
+      EXPECT_NE(queued.status().message().find(path), std::string::npos);
+      EXPECT_NE(queued.status().message().find(
+                    "still locked since an earlier write, so this one waited 100 ms, not 2000 ms"),
+                std::string::npos)
+          << queued.status().message();
+      EXPECT_LT(waited.count(), 1500) << "a queued write waited the whole timeout again";
+    }
+  }
+  // The lock is gone: the next write goes through at once and nothing refused was kept.
+  auto seq = (*store)->AppendEvaluation(e);
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  EXPECT_EQ(*seq, 1);
+  // A new lock is waited for in full again.
+  ExclusiveLock again(path);
+  ASSERT_EQ(again.error(), "");
+  auto later = timed_append(&waited);
+  ASSERT_EQ(later.status().code(), StatusCode::kUnavailable) << later.status().ToString();
+  EXPECT_GE(waited.count(), 1500) << "a write after a success waited only the short timeout";
+  EXPECT_EQ(later.status().message().find("still locked"), std::string::npos);
+}
+
 TEST(SqliteStoreLimits, WriteBeyondTheSizeCapIsResourceExhaustedAndLeavesNothing) {
   TempDir dir;
   SqliteStoreOptions options;
