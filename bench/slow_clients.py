@@ -7,6 +7,9 @@ byte every --every seconds and never finish the headers (slowloris), and
 and then one body byte every --every seconds. While they are open, a normal
 client asks GET --get and POST --post (a JSON body) in turn, one request every
 --pace seconds, for --duration seconds, each with a --timeout read timeout.
+The slow connections come from 127.0.0.1 and the normal client from
+--normal-source (127.0.0.2, also this host): the server caps connections per
+client address, and the normal client is another client.
 
 Prints one JSON object: the normal client's requests, answers by status,
 failures (timeouts, refused, reset), p50/p99/max latency in ms, and for the
@@ -32,6 +35,8 @@ def parse_args():
     p.add_argument("--duration", type=float, default=30.0, help="normal client seconds (30)")
     p.add_argument("--pace", type=float, default=0.25, help="seconds between normal requests")
     p.add_argument("--timeout", type=float, default=10.0, help="normal client read timeout (10)")
+    p.add_argument("--normal-source", default="127.0.0.2",
+                   help="the normal client's source address, on 127.0.0.0/8 (127.0.0.2)")
     p.add_argument("--get", default="/healthz")
     p.add_argument("--post", default="/flagger/rollout")
     p.add_argument("--body", default='{"name":"api","namespace":"slow","checksum":"c1"}')
@@ -50,7 +55,8 @@ class Slow:
 
 async def slow_connection(args, kind, slow, stop):
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", args.port,
+                                                       local_addr=("127.0.0.1", 0))
     except OSError:
         slow.failed_connect = True
         return
@@ -93,7 +99,8 @@ async def one_request(args, method, path):
     t0 = time.monotonic()
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection("127.0.0.1", args.port), args.timeout)
+            asyncio.open_connection("127.0.0.1", args.port, local_addr=(args.normal_source, 0)),
+            args.timeout)
         writer.write(req)
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), args.timeout)

@@ -12,12 +12,14 @@
 #      connections that send a body slower than its Content-Length, while a
 #      normal client asks GET /healthz and POST /flagger/rollout for
 #      SLOW_SECONDS: its latencies and failures, and when the server cut the
-#      slow connections.
+#      slow connections. The slow ones all come from 127.0.0.1, more than the
+#      daemon's --http-max-connections-per-address (256), so the ones over it
+#      are answered 429 at once; the normal client comes from 127.0.0.2.
 # Everything listens on 127.0.0.1 (free ports) and is stopped at the end.
 # Exit 1 when an answer is not the expected one or a normal request failed.
 #
 # Usage: ./scripts/security.sh [--help]
-# Environment: BUILD_DIR=build TRICKLE=200 SLOW_BODY=50 SLOW_SECONDS=30
+# Environment: BUILD_DIR=build TRICKLE=400 SLOW_BODY=100 SLOW_SECONDS=30
 # Needs prometheus and curl (installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +28,8 @@ cd "$(dirname "$0")/.."
 no_args_but_help "$@"
 
 BUILD_DIR="${BUILD_DIR:-build}"
-TRICKLE="${TRICKLE:-200}"
-SLOW_BODY="${SLOW_BODY:-50}"
+TRICKLE="${TRICKLE:-400}"
+SLOW_BODY="${SLOW_BODY:-100}"
 SLOW_SECONDS="${SLOW_SECONDS:-30}"
 OUT="$BUILD_DIR/security-results"
 ensure_packages "${VERDICT_LOAD_PACKAGES[@]}"
@@ -159,8 +161,8 @@ out, trickle, slow_body, seconds = sys.argv[1:5]
 r = json.load(open(os.path.join(out, "slow.json")))
 status = open(os.path.join(out, "status")).read().strip()
 print()
-print(f"Slow clients ({trickle} trickling headers, {slow_body} slow bodies, a byte every 2 s; "
-      f"a normal client for {seconds} s; daemon afterwards: {status}):")
+print(f"Slow clients ({trickle} trickling headers, {slow_body} slow bodies, a byte every 2 s, all "
+      f"from 127.0.0.1; a normal client from 127.0.0.2 for {seconds} s; daemon afterwards: {status}):")
 print()
 print("| normal requests | answered 200/412 | answers | p50 ms | p99 ms | max ms |")
 print("|---:|---:|---|---:|---:|---:|")

@@ -52,6 +52,7 @@ struct ServeOptions {
   int evaluators = 4;
   int http_threads = 64;
   int http_max_connections = 1024;
+  int http_max_connections_per_address = 256;
   std::string http_request_timeout = "10s";
   std::string log_level = "info";
 };
@@ -136,6 +137,11 @@ int Run(const ServeOptions& o) {
                                      std::to_string(o.http_threads) + "), got " +
                                      std::to_string(o.http_max_connections)));
   }
+  if (o.http_max_connections_per_address < 0) {
+    return Fail(InvalidArgumentError("--http-max-connections-per-address: must be >= 0 (0: no "
+                                     "limit), got " +
+                                     std::to_string(o.http_max_connections_per_address)));
+  }
   options.interval = std::chrono::duration_cast<std::chrono::seconds>(*interval);
   options.lookback = std::chrono::duration_cast<std::chrono::seconds>(*lookback);
   options.evaluation_deadline = *deadline;
@@ -190,6 +196,7 @@ int Run(const ServeOptions& o) {
   http_options.port = listen->second;
   http_options.worker_threads = o.http_threads;
   http_options.max_connections = o.http_max_connections;
+  http_options.max_connections_per_address = o.http_max_connections_per_address;
   http_options.request_timeout_ms = static_cast<int>(request_timeout->count());
   server::HttpServer http(http_options, &metrics);
   server::AddFlaggerRoutes(http, runs, &metrics);
@@ -299,6 +306,10 @@ void AddServeCommand(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--http-max-connections", opts->http_max_connections,
                   "Connections served at once (a thread each, started as needed); more wait")
+      ->capture_default_str();
+  cmd->add_option("--http-max-connections-per-address", opts->http_max_connections_per_address,
+                  "Connections open at once from one client address; more are answered 429 at "
+                  "once (0: no limit; behind a proxy every client has its address)")
       ->capture_default_str();
   cmd->add_option("--http-request-timeout", opts->http_request_timeout,
                   "A request's line, headers and body must arrive within this, else 408")

@@ -178,12 +178,17 @@ ssize_t GuardedConnection::Write(const char* data, size_t size) {
 bool GuardedConnection::WriteRefusal() {
   const int status = CutStatus(cut_);
   if (status == 0) return false;
-  const std::string body = nlohmann::json{{"error", CutMessage(cut_, limits_)}}.dump();
   const char* text = status == 408   ? "Request Timeout"
                      : status == 414 ? "URI Too Long"
                                      : "Request Header Fields Too Large";
+  return WriteJsonError(status, text, CutMessage(cut_, limits_));
+}
+
+bool GuardedConnection::WriteJsonError(int status, const char* reason_phrase,
+                                       const std::string& message) {
+  const std::string body = nlohmann::json{{"error", message}}.dump();
   const std::string response =
-      "HTTP/1.1 " + std::to_string(status) + " " + text +
+      "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase +
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n\r\n" + body;
   size_t sent = 0;

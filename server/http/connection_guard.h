@@ -76,6 +76,9 @@ class GuardedConnection {
   // Writes a whole HTTP/1.1 response for cut() (JSON error, Connection:
   // close); false when nothing is cut or the write fails.
   bool WriteRefusal();
+  // Writes a whole HTTP/1.1 response: `status` `reason_phrase`, the JSON
+  // body {"error": message}, Connection: close; false when the write fails.
+  bool WriteJsonError(int status, const char* reason_phrase, const std::string& message);
   int fd() const { return fd_; }
 
  private:

@@ -74,4 +74,27 @@ size_t ConnectionPool::queued() const {
   return tasks_.size();
 }
 
+ConnectionsPerAddress::ConnectionsPerAddress(size_t limit) : limit_(limit) {}
+
+bool ConnectionsPerAddress::TryOpen(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t& open = open_[address];
+  if (limit_ > 0 && open >= limit_) return false;
+  ++open;
+  return true;
+}
+
+void ConnectionsPerAddress::Close(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(address);
+  if (it == open_.end()) return;
+  if (--it->second == 0) open_.erase(it);
+}
+
+size_t ConnectionsPerAddress::open(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(address);
+  return it == open_.end() ? 0 : it->second;
+}
+
 }  // namespace verdict::server

@@ -18,7 +18,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace verdict::server {
@@ -54,6 +56,30 @@ class ConnectionPool {
   size_t started_ = 0;                       // guarded by mu_; running threads
   size_t idle_ = 0;                          // guarded by mu_
   bool shutdown_ = false;                    // guarded by mu_
+};
+
+// ConnectionsPerAddress: how many connections each client address has open,
+// for the server's per-address cap: one client opening thousands of slow
+// connections holds at most `limit` threads, and the others stay free for
+// everyone else (the server refuses the connections over it at once, 429).
+//
+// Thread safety: every method may be called from any thread.
+class ConnectionsPerAddress {
+ public:
+  explicit ConnectionsPerAddress(size_t limit);  // 0: no limit
+
+  // Counts a connection from `address` and returns true; false (nothing
+  // counted) when `address` already has `limit` open.
+  bool TryOpen(const std::string& address);
+  // Ends a connection TryOpen counted.
+  void Close(const std::string& address);
+  size_t open(const std::string& address) const;
+  size_t limit() const { return limit_; }
+
+ private:
+  const size_t limit_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, size_t> open_;  // guarded by mu_; no entry at 0
 };
 
 }  // namespace verdict::server

@@ -65,6 +65,22 @@ class WorkerQueue final : public httplib::TaskQueue {
   ConnectionPool pool_;
 };
 
+// The numeric host and port of socket `fd`'s peer (get = getpeername) or
+// own end (getsockname); unchanged when they cannot be read.
+template <typename Get>
+void SocketAddress(Get get, int fd, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (get(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+  char host[NI_MAXHOST];
+  char serv[NI_MAXSERV];
+  if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof(host), serv,
+                    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host;
+    port = std::atoi(serv);
+  }
+}
+
 // httplib's Stream over a GuardedConnection.
 class GuardedStream final : public httplib::Stream {
  public:
@@ -74,39 +90,81 @@ class GuardedStream final : public httplib::Stream {
   ssize_t read(char* ptr, size_t size) override { return connection_.Read(ptr, size); }
   ssize_t write(const char* ptr, size_t size) override { return connection_.Write(ptr, size); }
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getpeername, ip, port);
+    SocketAddress(::getpeername, connection_.fd(), ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getsockname, ip, port);
+    SocketAddress(::getsockname, connection_.fd(), ip, port);
   }
   socket_t socket() const override { return connection_.fd(); }
 
  private:
-  template <typename Get>
-  void Address(Get get, std::string& ip, int& port) const {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    if (get(connection_.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-    char host[NI_MAXHOST];
-    char serv[NI_MAXSERV];
-    if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof(host), serv,
-                      sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-      ip = host;
-      port = std::atoi(serv);
-    }
-  }
   GuardedConnection& connection_;
 };
 
+constexpr const char* kConnectionsRefused = "verdict_http_connections_refused_total";
+
 // httplib's Server with each connection served through a GuardedConnection:
 // a total deadline per request and header limits (connection_guard.h) on
-// top of httplib's own parsing, keep-alive count and idle timeout.
+// top of httplib's own parsing, keep-alive count and idle timeout; and at
+// most `per_address` connections open at once from one client address.
 class GuardedServer final : public httplib::Server {
  public:
-  explicit GuardedServer(RequestLimits limits) : limits_(limits) {}
+  // Re-listens the bound socket with room for `backlog` connections not yet
+  // accepted (the kernel caps it at net.core.somaxconn): httplib listens
+  // with 5, so a burst of connections had the rest's handshakes dropped and
+  // retried by their clients a second or more later.
+  bool SetListenBacklog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+
+  GuardedServer(RequestLimits limits, size_t per_address, MetricsRegistry* metrics)
+      : limits_(limits), per_address_(per_address), metrics_(metrics) {
+    if (metrics_ != nullptr) {
+      metrics_->DeclareCounter(kConnectionsRefused,
+                               "HTTP connections refused at once (429) because their client "
+                               "address had --http-max-connections-per-address open.");
+    }
+  }
 
  private:
   bool process_and_close_socket(socket_t sock) override {
+    std::string peer;
+    int peer_port = 0;
+    SocketAddress(::getpeername, sock, peer, peer_port);
+    if (!per_address_.TryOpen(peer)) {
+      Refuse(sock, peer);
+      return false;
+    }
+    const bool ok = Serve(sock);
+    // Uncounted before the close: a client that saw the close finds its
+    // place free.
+    per_address_.Close(peer);
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  // Answers 429 without reading the request, so that the connection holds
+  // its thread for one write, then closes it.
+  void Refuse(socket_t sock, const std::string& peer) {
+    if (metrics_ != nullptr) metrics_->Increment(kConnectionsRefused);
+    spdlog::warn("http_connection_refused status=429 remote={} reason=\"{} connections open "
+                 "from this address (--http-max-connections-per-address)\"",
+                 detail::LogToken(peer), per_address_.limit());
+    GuardedConnection connection(sock, limits_);
+    connection.WriteJsonError(429, "Too Many Requests",
+                              "too many open connections from " + peer + " (limit " +
+                                  std::to_string(per_address_.limit()) + ")");
+    // Whatever the client sent already is read and dropped: closing with
+    // unread bytes would reset the connection, and the client could lose the
+    // answer.
+    ::shutdown(sock, SHUT_WR);
+    char drop[4096];
+    for (int i = 0; i < 16 && ::recv(sock, drop, sizeof(drop), MSG_DONTWAIT) > 0; ++i) {
+    }
+    ::close(sock);
+  }
+
+  // Serves the connection's requests; the caller closes it.
+  bool Serve(socket_t sock) {
     // httplib writes the headers and the body of a response in two send()s;
     // with Nagle on, the body waits for the client's delayed ACK of the
     // headers (about 40 ms on Linux) on every kept-alive request after the first few.
@@ -133,12 +191,12 @@ class GuardedServer final : public httplib::Server {
       if (!ok || closed || connection.close_after_answer()) break;
     }
     t_connection = nullptr;
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
     return ok;
   }
 
   const RequestLimits limits_;
+  ConnectionsPerAddress per_address_;
+  MetricsRegistry* const metrics_;
 };
 
 // SO_REUSEADDR only: httplib's default sets SO_REUSEPORT, which would let a
@@ -227,7 +285,9 @@ class HttpServer::Impl {
 
   const HttpServerOptions options_;
   MetricsRegistry* const metrics_;
-  GuardedServer server_{Limits(options_)};
+  GuardedServer server_{Limits(options_),
+                       static_cast<size_t>(std::max(0, options_.max_connections_per_address)),
+                       metrics_};
   std::vector<Entry> entries_;  // frozen at Start()
   detail::RouteTable table_;    // frozen at Start()
   std::atomic<int> port_{0};
@@ -344,6 +404,10 @@ Status HttpServer::Impl::Start() {
     const int error = errno;
     return UnavailableError("http server cannot listen on " + Address(options_.port) + ": " +
                             (error != 0 ? std::strerror(error) : "bind failed"));
+  }
+  if (!server_.SetListenBacklog(std::max(1, options_.listen_backlog))) {
+    spdlog::warn("http_server event=listen_backlog_unchanged backlog={} error=\"{}\"",
+                 options_.listen_backlog, detail::LogQuoted(std::strerror(errno)));
   }
   started_ = true;
   port_ = bound;

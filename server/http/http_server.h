@@ -13,7 +13,9 @@
 //     8192 bytes 414 (all JSON, then the connection is closed). A thread per
 //     open connection (server/http/connection_pool.h): worker_threads are
 //     kept ready and more started while all are busy, up to max_connections,
-//     so slow clients hold only their own threads;
+//     so slow clients hold only their own threads; at most
+//     max_connections_per_address of them from one client address (one more
+//     is answered 429 at once, verdict_http_connections_refused_total);
 //   - exceptions: any exception escaping a handler becomes the route's
 //     `error_status` (default 500; Flagger routes use 400 so Flagger never
 //     sees a 5xx) with {"error": "internal error: ..."} and an error log;
@@ -79,6 +81,14 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;     // 1 MiB; larger bodies get 413
   int worker_threads = 16;             // threads kept ready to serve connections
   int max_connections = 1024;          // connections served at once (a thread each); more wait
+  // Connections open at once from one client address (0: no limit); one more
+  // is answered 429 at once and closed. Behind a proxy or sidecar every
+  // client has the proxy's address.
+  int max_connections_per_address = 256;
+  // Connections the kernel holds for the server before it accepts them
+  // (capped by net.core.somaxconn); past it a client's handshake is dropped
+  // and retried a second or more later.
+  int listen_backlog = 1024;
   int read_timeout_seconds = 5;        // per socket read: a client silent this long is cut
   int request_timeout_ms = 10000;      // a request's line, headers and body arrive within this
   size_t max_header_bytes = 64 << 10;  // request line and headers in all

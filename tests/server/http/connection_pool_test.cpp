@@ -9,6 +9,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace verdict::server {
 namespace {
@@ -95,6 +98,48 @@ TEST(ConnectionPool, ShutdownRunsQueuedTasksThenJoins) {
     pool.Submit([&] { ++ran; });  // ignored after Shutdown
   }
   EXPECT_EQ(ran.load(), 4);
+}
+
+TEST(ConnectionsPerAddress, EachAddressGetsTheLimitAndAClosedPlaceIsFreeAgain) {
+  ConnectionsPerAddress open(2);
+  EXPECT_TRUE(open.TryOpen("127.0.0.1"));
+  EXPECT_TRUE(open.TryOpen("127.0.0.1"));
+  EXPECT_FALSE(open.TryOpen("127.0.0.1"));
+  EXPECT_FALSE(open.TryOpen("127.0.0.1"));  // a refusal counts nothing
+  EXPECT_EQ(open.open("127.0.0.1"), 2u);
+  EXPECT_TRUE(open.TryOpen("::1"));  // another address has its own count
+  EXPECT_TRUE(open.TryOpen("127.0.0.2"));
+  open.Close("127.0.0.1");
+  EXPECT_EQ(open.open("127.0.0.1"), 1u);
+  EXPECT_TRUE(open.TryOpen("127.0.0.1"));
+  EXPECT_FALSE(open.TryOpen("127.0.0.1"));
+  open.Close("127.0.0.2");
+  EXPECT_EQ(open.open("127.0.0.2"), 0u);
+  open.Close("127.0.0.2");  // an address with nothing open stays at 0
+  EXPECT_EQ(open.open("127.0.0.2"), 0u);
+  EXPECT_TRUE(open.TryOpen("127.0.0.2"));
+}
+
+TEST(ConnectionsPerAddress, ZeroIsNoLimit) {
+  ConnectionsPerAddress open(0);
+  for (int i = 0; i < 10000; ++i) ASSERT_TRUE(open.TryOpen("10.0.0.1"));
+  EXPECT_EQ(open.open("10.0.0.1"), 10000u);
+}
+
+TEST(ConnectionsPerAddress, ConcurrentOpensNeverPassTheLimit) {
+  ConnectionsPerAddress open(5);
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        if (open.TryOpen("10.0.0.1")) ++granted;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 5);
+  EXPECT_EQ(open.open("10.0.0.1"), 5u);
 }
 
 }  // namespace

@@ -3,16 +3,21 @@
 #include "server/http/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -584,6 +589,154 @@ TEST_F(HttpServerTest, SlowClientsOnEveryReadyThreadDoNotDelayOtherClients) {
     EXPECT_LT(took, std::chrono::seconds(3));
   }
   for (auto& client : slow) EXPECT_EQ(client->answer(), "") << "no slow client is cut yet";
+}
+
+// A connection to 127.0.0.1:port from the loopback address `source` (all of
+// 127.0.0.0/8 is this host, so tests can be clients at several addresses);
+// -1 when it cannot connect.
+int ConnectFrom(int port, const char* source) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `raw` on `fd` (nothing when empty) and reads one answer: its headers
+// and Content-Length bytes of body, or up to the close.
+std::string ExchangeOn(int fd, const std::string& raw) {
+  if (!raw.empty() && ::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(raw.size())) {
+    return "";
+  }
+  std::string out;
+  char buf[4096];
+  size_t want = std::string::npos;
+  while (want == std::string::npos || out.size() < want) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    const size_t end = out.find("\r\n\r\n");
+    const size_t length = out.find("Content-Length: ");
+    if (want == std::string::npos && end != std::string::npos && length != std::string::npos &&
+        length < end) {
+      want = end + 4 + std::strtoul(out.c_str() + length + 16, nullptr, 10);
+    }
+  }
+  return out;
+}
+
+// True when the server closes `fd` (end of stream) before sending more.
+bool ClosedByServer(int fd) {
+  char c;
+  return ::recv(fd, &c, 1, 0) == 0;
+}
+
+TEST_F(HttpServerTest, ConnectionsOverThePerAddressLimitAre429AtOnceAndOthersAreServed) {
+  options_.max_connections_per_address = 2;
+  options_.keep_alive_timeout_seconds = 60;  // the kept-alive connections stay open
+  StartServer();
+  const int port = server_->port();
+  const std::string get = "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string get_close =
+      "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  // Two connections from 127.0.0.1, each answered once and kept alive: both
+  // are open on the server now.
+  int kept[2];
+  for (int& fd : kept) {
+    fd = ConnectFrom(port, "127.0.0.1");
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(StatusAndError(ExchangeOn(fd, get)).first, 200);
+  }
+  // A third from the same address is refused before it sends anything ...
+  const int third = ConnectFrom(port, "127.0.0.1");
+  ASSERT_GE(third, 0);
+  const std::string refused = ExchangeOn(third, "");
+  EXPECT_EQ(StatusAndError(refused), std::make_pair(429, std::string("too many open connections "
+                                                                     "from 127.0.0.1 (limit 2)")))
+      << refused;
+  EXPECT_NE(refused.find("Connection: close"), std::string::npos) << refused;
+  EXPECT_TRUE(ClosedByServer(third));
+  ::close(third);
+  // ... and so is one that sends its request at once: it gets the answer, not a reset.
+  EXPECT_EQ(StatusAndError(RawExchange(port, get_close)).first, 429);
+  EXPECT_EQ(metrics_.Value("verdict_http_connections_refused_total"), 2);
+  EXPECT_EQ(Requests("/hello", "GET", 429), 0) << "refused before any request is read";
+  // Another address is served.
+  const int other = ConnectFrom(port, "127.0.0.2");
+  ASSERT_GE(other, 0);
+  const std::string served = ExchangeOn(other, get_close);
+  EXPECT_EQ(StatusAndError(served).first, 200) << served;
+  EXPECT_NE(served.find("hello"), std::string::npos);
+  ::close(other);
+  // Once one of the two is closed, 127.0.0.1 has a place again.
+  ASSERT_EQ(StatusAndError(ExchangeOn(kept[0], get_close)).first, 200);
+  EXPECT_TRUE(ClosedByServer(kept[0]));
+  ::close(kept[0]);
+  const int again = ConnectFrom(port, "127.0.0.1");
+  ASSERT_GE(again, 0);
+  EXPECT_EQ(StatusAndError(ExchangeOn(again, get_close)).first, 200);
+  ::close(again);
+  ::close(kept[1]);
+}
+
+TEST_F(HttpServerTest, ABurstOfConnectionsIsAcceptedWithoutHandshakeRetries) {
+  // Regression: httplib listens with a backlog of 5, so of a burst of
+  // connections opened at once all but a few had their handshake dropped, and
+  // their clients tried again only after TCP's initial retransmission timeout
+  // (1 s). Here 200 connections are opened at once (non-blocking connects)
+  // and each must be connected and answered before any such retry.
+  StartServer();
+  constexpr int kBurst = 200;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<pollfd> fds;
+  for (int i = 0; i < kBurst; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0);
+    const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS) << std::strerror(errno);
+    fds.push_back({fd, POLLOUT, 0});
+  }
+  // Every connect completes: poll until each socket is writable.
+  for (int connected = 0; connected < kBurst;) {
+    ASSERT_GT(::poll(fds.data(), fds.size(), 10000), 0) << connected << " connected after 10 s";
+    for (pollfd& p : fds) {
+      if (p.events == POLLOUT && p.revents != 0) {
+        int error = 0;
+        socklen_t len = sizeof error;
+        ::getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        ASSERT_EQ(error, 0) << std::strerror(error);
+        p.events = 0;
+        ++connected;
+      }
+    }
+  }
+  const auto connected_after = std::chrono::steady_clock::now() - start;
+  const std::string get = "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  for (pollfd& p : fds) {
+    const int flags = ::fcntl(p.fd, F_GETFL);
+    ::fcntl(p.fd, F_SETFL, flags & ~O_NONBLOCK);
+    EXPECT_EQ(StatusAndError(ExchangeOn(p.fd, get)).first, 200);
+    ::close(p.fd);
+  }
+  const auto answered_after = std::chrono::steady_clock::now() - start;
+  // A dropped handshake is retried 1 s later at the earliest.
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  EXPECT_LT(duration_cast<milliseconds>(connected_after).count(), 900);
+  EXPECT_LT(duration_cast<milliseconds>(answered_after).count(), 900);
 }
 
 TEST_F(HttpServerTest, TricklingHeadersAreCutAtTheRequestDeadlineWith408) {
