@@ -10,6 +10,7 @@
 // Thread safety: pure functions (LoadConfigFile reads the file system).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,14 @@ ParseResult LoadConfigFileCollect(const std::string& path);
 // .yaml/.yml -> YAML, else kAuto). kInvalidArgument "<path>: cannot open file:
 // <reason>" if unreadable, else as ParseConfig with source = path.
 StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// The first problem that makes `text` unfit as YAML config text, with its
+// line and column: bytes that are not UTF-8 ("not valid UTF-8 (byte 0xE9):
+// ..."), or a character YAML does not allow ("not a printable character
+// (U+0000): ...": control characters but tab, line feed and carriage return).
+// yaml-cpp accepts both, and a config's strings end up in JSON. Every YAML
+// config (ParseConfig, the daemon's serve config) is checked with it.
+std::optional<ConfigError> YamlTextProblem(std::string_view text);
 
 // Every error's ToString(source), one per line, no trailing newline.
 std::string FormatConfigErrors(const std::vector<ConfigError>& errors, std::string_view source);

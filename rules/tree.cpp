@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "rules/parse.h"
 #include "rules/tree_internal.h"
 
 namespace verdict::rules::detail {
@@ -120,20 +121,32 @@ size_t FirstInvalidUtf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+// The offset and code point of the first character of well-formed UTF-8
+// `text` that YAML 1.2 does not allow in a stream (c-printable: tab, line
+// feed, carriage return, U+0020-U+007E, U+0085, U+00A0-U+D7FF,
+// U+E000-U+FFFD, U+10000 and above), or {npos, 0}.
+std::pair<size_t, char32_t> FirstNotPrintable(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const size_t n = b < 0x80 ? 0 : b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3;
+    char32_t c = n == 0 ? b : b & (0x3F >> n);
+    for (size_t k = 1; k <= n; ++k) c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    const bool printable = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) ||
+                           c == 0x85 || (c >= 0xA0 && c <= 0xD7FF) ||
+                           (c >= 0xE000 && c <= 0xFFFD) || c >= 0x10000;
+    if (!printable) return {i, c};
+    i += n + 1;
+  }
+  return {std::string_view::npos, 0};
+}
+
+// 1-based line and column of byte `offset` of `text` (columns count bytes).
+std::pair<int, int> LineColumn(std::string_view text, size_t offset);
+
 bool LoadYaml(std::string_view text, Json* root, LineMap* lines, ErrorSink* errors) {
-  // yaml-cpp passes any bytes through; the config's strings end up in JSON
-  // (check-config --json, the daemon's API), which must be UTF-8.
-  if (const size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
-    const std::string_view before = text.substr(0, bad);
-    const size_t line_start = before.rfind('\n');
-    const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-    const int column =
-        1 + static_cast<int>(line_start == std::string_view::npos ? bad : bad - line_start - 1);
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
-    errors->AddAt(
-        line, column,
-        std::string("not valid UTF-8 (byte ") + byte + "): the config must be UTF-8 text");
+  if (const auto problem = YamlTextProblem(text)) {
+    errors->AddAt(problem->line, problem->column, problem->message);
     return false;
   }
   YAML::Node doc;
@@ -380,3 +393,31 @@ void Fields::RejectUnknown() {
 }
 
 }  // namespace verdict::rules::detail
+
+namespace verdict::rules {
+
+std::optional<ConfigError> YamlTextProblem(std::string_view text) {
+  ConfigError problem;
+  if (const size_t bad = detail::FirstInvalidUtf8(text); bad != std::string_view::npos) {
+    std::tie(problem.line, problem.column) = detail::LineColumn(text, bad);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    problem.message =
+        std::string("not valid UTF-8 (byte ") + byte + "): the config must be UTF-8 text";
+    return problem;
+  }
+  // yaml-cpp reads some control characters as other bytes: a NUL in a scalar
+  // came out as a lone 0xA0, not UTF-8 (found by fuzz_config_yaml).
+  if (const auto [bad, c] = detail::FirstNotPrintable(text); bad != std::string_view::npos) {
+    std::tie(problem.line, problem.column) = detail::LineColumn(text, bad);
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
+    problem.message = std::string("not a printable character (") + code +
+                      "): YAML allows no control characters but tab, line feed and carriage "
+                      "return";
+    return problem;
+  }
+  return std::nullopt;
+}
+
+}  // namespace verdict::rules

@@ -4,7 +4,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "rules/kayenta_import.h"
@@ -211,11 +213,17 @@ StatusOr<ServeConfig> LoadServeConfig(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) {
     return InvalidArgumentError(path + ": is a directory, not a serve config file");
   }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return InvalidArgumentError(path + ": cannot read the file");
+  // Analysis names reach the API's JSON, which must be UTF-8.
+  if (const auto problem = rules::YamlTextProblem(text.str())) {
+    return InvalidArgumentError(problem->ToString(path));
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return InvalidArgumentError(path + ": cannot read the file");
+    root = YAML::Load(text.str());
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

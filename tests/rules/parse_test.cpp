@@ -103,6 +103,37 @@ TEST(Parse, YamlThatIsNotUtf8IsRejectedWithItsLineAndColumn) {
   }
 }
 
+TEST(Parse, YamlWithAControlCharacterIsRejectedWithItsLineAndColumn) {
+  // Regression (fuzz_config_yaml): a NUL in a plain scalar was accepted and
+  // yaml-cpp gave the name a lone 0xA0 byte, so printing the config as JSON
+  // (check-config --json, the daemon's API) threw.
+  const char kText[] = "version: 1\nname: cpu{{ ns }KKtiD\0_worad\nmetrics: []\n";
+  const auto errors = Errors(std::string(kText, sizeof kText - 1));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_EQ(errors[0].column, 22);
+  EXPECT_EQ(errors[0].message,
+            "not a printable character (U+0000): YAML allows no control characters but tab, "
+            "line feed and carriage return");
+  // Every C0 control but tab, LF and CR, DEL, the C1 controls but NEL, and
+  // U+FFFE/U+FFFF; in quoted scalars and comments too.
+  for (const char* bad : {"name: a\x01b", "name: \"a\x1b[0m\"", "name: a\x7f", "name: a # \x0c",
+                          "name: a\xc2\x80", "name: a\xc2\x9f", "name: a\xef\xbf\xbe",
+                          "name: a\xef\xbf\xbf"}) {
+    const auto e = Errors(std::string("version: 1\n") + bad + "\n");
+    ASSERT_FALSE(e.empty()) << bad;
+    EXPECT_EQ(e[0].message.rfind("not a printable character (U+", 0), 0u) << bad;
+    EXPECT_EQ(e[0].line, 2) << bad;
+  }
+  // Tab, CRLF line ends, NEL, NBSP and a byte-order mark are printable.
+  auto config = ParseConfig(
+      "\xef\xbb\xbfversion: 1\r\nname: \"a\tb\xc2\x85" "c\xc2\xa0" "d\"\r\n"
+      "metrics: [{name: q, kind: threshold, query: q, max: 1}]\r\n",
+      Format::kYaml);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_NE(ConfigToJson(*config).find("a\\tb"), std::string::npos);
+}
+
 TEST(Parse, Utf8TextInYamlRoundTripsThroughJson) {
   auto config = ParseConfig(
       "version: 1\nname: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa4\"\n"

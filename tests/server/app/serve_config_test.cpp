@@ -132,6 +132,24 @@ TEST_F(ServeConfigTest, SyntaxErrorsAndDirectoriesAreReported) {
             dir_ + "/none.yaml: cannot read the file");
 }
 
+TEST_F(ServeConfigTest, TextThatIsNotUtf8OrHasControlCharactersIsRejectedAtItsPlace) {
+  // Regression: the serve config was read with yaml-cpp alone, which passes
+  // any bytes, and an analysis' name reaches the API's JSON.
+  const auto latin1 = LoadServeConfig(Write("latin1.yaml", "analyses:\n  caf\xe9:\n    preset: istio\n"));
+  EXPECT_EQ(latin1.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(latin1.status().message(),
+            dir_ + "/latin1.yaml:2:6: not valid UTF-8 (byte 0xE9): the config must be UTF-8 text");
+  const char kNul[] = "analyses:\n  a\0b:\n    preset: istio\n";
+  const auto nul = LoadServeConfig(Write("nul.yaml", std::string(kNul, sizeof kNul - 1)));
+  EXPECT_EQ(nul.status().message(),
+            dir_ + "/nul.yaml:2:4: not a printable character (U+0000): YAML allows no control "
+                   "characters but tab, line feed and carriage return");
+  // UTF-8 names are fine.
+  auto utf8 = LoadServeConfig(Write("utf8.yaml", "analyses:\n  caf\xc3\xa9:\n    preset: istio\n"));
+  ASSERT_TRUE(utf8.ok()) << utf8.status().ToString();
+  EXPECT_NE(utf8->Find("caf\xc3\xa9"), nullptr);
+}
+
 TEST(RunVariables, PayloadSetsNamespaceAndTargetAndMetadataOnlyDeclaredVariables) {
   auto config = DefaultServeConfig();
   ASSERT_TRUE(config.ok());
