@@ -7,9 +7,10 @@ byte every --every seconds and never finish the headers (slowloris), and
 and then one body byte every --every seconds. While they are open, a normal
 client asks GET --get and POST --post (a JSON body) in turn, one request every
 --pace seconds, for --duration seconds, each with a --timeout read timeout.
-The slow connections come from 127.0.0.1 and the normal client from
---normal-source (127.0.0.2, also this host): the server caps connections per
-client address, and the normal client is another client.
+The trickling connections come from 127.0.0.1, the slow bodies from
+--slow-body-source (127.0.0.3) and the normal client from --normal-source
+(127.0.0.2), all this host: the server caps connections per client address,
+so each group is its own client.
 
 Prints one JSON object: the normal client's requests, answers by status,
 failures (timeouts, refused, reset), p50/p99/max latency in ms, and for the
@@ -35,6 +36,8 @@ def parse_args():
     p.add_argument("--duration", type=float, default=30.0, help="normal client seconds (30)")
     p.add_argument("--pace", type=float, default=0.25, help="seconds between normal requests")
     p.add_argument("--timeout", type=float, default=10.0, help="normal client read timeout (10)")
+    p.add_argument("--slow-body-source", default="127.0.0.3",
+                   help="the slow bodies' source address, on 127.0.0.0/8 (127.0.0.3)")
     p.add_argument("--normal-source", default="127.0.0.2",
                    help="the normal client's source address, on 127.0.0.0/8 (127.0.0.2)")
     p.add_argument("--get", default="/healthz")
@@ -55,8 +58,9 @@ class Slow:
 
 async def slow_connection(args, kind, slow, stop):
     try:
+        source = "127.0.0.1" if kind == "trickle" else args.slow_body_source
         reader, writer = await asyncio.open_connection("127.0.0.1", args.port,
-                                                       local_addr=("127.0.0.1", 0))
+                                                       local_addr=(source, 0))
     except OSError:
         slow.failed_connect = True
         return

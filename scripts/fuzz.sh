@@ -25,6 +25,10 @@
 #                  it lacks (libFuzzer -merge=1; new files are named by their
 #                  SHA-1), so that ctest's replay (fuzz_corpus.<target>) runs them
 #   --list         print the targets and exit
+# Several runs may share FUZZ_BUILD_DIR for different targets (e.g. one
+# campaign per core): the build and the report are serialised with flock on
+# $FUZZ_BUILD_DIR/.lock, rows are kept per target. Never run the same target
+# twice at once: the runs would share its log and corpus.
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_JOBS (build jobs,
 # default nproc), ASAN_OPTIONS (default malloc_context_size=0: reports lose the
 # allocation stacks, which re-running the saved input with
@@ -80,6 +84,9 @@ max_len_of() {
 
 ensure_packages "${VERDICT_BUILD_PACKAGES[@]}" "${VERDICT_FUZZ_PACKAGES[@]}"
 
+mkdir -p "$BUILD_DIR"
+exec 9>"$BUILD_DIR/.lock"
+flock 9  # one configure and build at a time in $BUILD_DIR
 log "configuring $BUILD_DIR/ (clang, -DVERDICT_FUZZ=ON)"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -92,6 +99,7 @@ build_start=$(date +%s)
 cmake --build "$BUILD_DIR" -j"${FUZZ_JOBS:-$(nproc)}" --target "${TARGETS[@]}" >"$BUILD_DIR/build.log" 2>&1 ||
   { tail -40 "$BUILD_DIR/build.log" >&2; die "the build failed (log: $BUILD_DIR/build.log)"; }
 log "built in $(($(date +%s) - build_start)) s"
+flock -u 9
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=0}"
 
@@ -180,6 +188,7 @@ for t in "${TARGETS[@]}"; do cat "$BUILD_DIR/rows/$t.md"; done >"$ROWS"
 if [ "$REPORT" = 1 ]; then
   # Replace the rows of the targets just run (others keep their last figures), in
   # TARGETS_ALL order, between the fuzz-table markers of docs/reliability.md.
+  flock 9  # one report at a time
   [ -f "$DOC" ] && grep -q '<!-- fuzz-table:begin -->' "$DOC" || die "$DOC has no fuzz-table markers"
   awk -v rows="$ROWS" -v order="${TARGETS_ALL[*]}" '
     BEGIN {
@@ -198,6 +207,7 @@ if [ "$REPORT" = 1 ]; then
     inside { if ($0 ~ /^\| fuzz_/) { split($0, f, " *\\| *"); old[f[2]] = $0 } next }
     { print }' "$DOC" >"$DOC.tmp"
   mv "$DOC.tmp" "$DOC"
+  flock -u 9
   log "wrote the figures to $DOC"
 fi
 cat "$ROWS"

@@ -12,9 +12,10 @@
 #      connections that send a body slower than its Content-Length, while a
 #      normal client asks GET /healthz and POST /flagger/rollout for
 #      SLOW_SECONDS: its latencies and failures, and when the server cut the
-#      slow connections. The slow ones all come from 127.0.0.1, more than the
-#      daemon's --http-max-connections-per-address (256), so the ones over it
-#      are answered 429 at once; the normal client comes from 127.0.0.2.
+#      slow connections. The trickling ones come from 127.0.0.1, more than
+#      the daemon's --http-max-connections-per-address (256), so the ones over
+#      it are answered 429 at once; the slow bodies from 127.0.0.3 (under the
+#      cap: cut at the request timeout) and the normal client from 127.0.0.2.
 # Everything listens on 127.0.0.1 (free ports) and is stopped at the end.
 # Exit 1 when an answer is not the expected one or a normal request failed.
 #
@@ -161,8 +162,9 @@ out, trickle, slow_body, seconds = sys.argv[1:5]
 r = json.load(open(os.path.join(out, "slow.json")))
 status = open(os.path.join(out, "status")).read().strip()
 print()
-print(f"Slow clients ({trickle} trickling headers, {slow_body} slow bodies, a byte every 2 s, all "
-      f"from 127.0.0.1; a normal client from 127.0.0.2 for {seconds} s; daemon afterwards: {status}):")
+print(f"Slow clients ({trickle} trickling headers from 127.0.0.1, {slow_body} slow bodies from "
+      f"127.0.0.3, a byte every 2 s; a normal client from 127.0.0.2 for {seconds} s; daemon "
+      f"afterwards: {status}):")
 print()
 print("| normal requests | answered 200/412 | answers | p50 ms | p99 ms | max ms |")
 print("|---:|---:|---|---:|---:|---:|")

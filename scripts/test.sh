@@ -4,10 +4,12 @@
 # a real Prometheus and VictoriaMetrics started by the tests on 127.0.0.1, and
 # the report pages in a headless Chromium), then a short bounded libFuzzer pass
 # of every fuzz target (scripts/fuzz.sh: clang, ASan, UBSan; about 3 minutes
-# on 2 cores, most of it the instrumented build in build-fuzz/).
+# on 2 cores, most of it the instrumented build in build-fuzz-pass/, apart
+# from the campaigns' build-fuzz/).
 # Idempotent. Usage: ./scripts/test.sh [extra ctest args]
 # With extra ctest args (a filtered run, e.g. -R Flagger) the fuzz pass is
-# skipped; VERDICT_FUZZ_PASS=0 skips it too. FUZZ_BUILD_DIR moves its build.
+# skipped; VERDICT_FUZZ_PASS=0 skips it too. VERDICT_FUZZ_PASS_SECONDS (10) is
+# each target's time; FUZZ_BUILD_DIR moves its build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
@@ -25,6 +27,6 @@ log "running the test suite"
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
 if [ $# -eq 0 ] && [ "${VERDICT_FUZZ_PASS:-1}" != 0 ]; then
   log "a bounded libFuzzer pass of every fuzz target (docs/reliability.md \"In CI\")"
-  ./scripts/fuzz.sh --runs 100000 --max-time "${VERDICT_FUZZ_PASS_SECONDS:-10}" \
-    --parallel "$(nproc)" --no-report
+  FUZZ_BUILD_DIR="${FUZZ_BUILD_DIR:-build-fuzz-pass}" ./scripts/fuzz.sh --runs 100000 \
+    --max-time "${VERDICT_FUZZ_PASS_SECONDS:-10}" --parallel "$(nproc)" --no-report
 fi

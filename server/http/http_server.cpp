@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -129,38 +131,67 @@ class GuardedServer final : public httplib::Server {
     std::string peer;
     int peer_port = 0;
     SocketAddress(::getpeername, sock, peer, peer_port);
-    if (!per_address_.TryOpen(peer)) {
+    // A peer whose address cannot be read is served, not counted: it would
+    // share one count with every other such peer.
+    const bool counted = !peer.empty();
+    if (counted && !per_address_.TryOpen(peer)) {
       Refuse(sock, peer);
       return false;
     }
     const bool ok = Serve(sock);
     // Uncounted before the close: a client that saw the close finds its
     // place free.
-    per_address_.Close(peer);
+    if (counted) per_address_.Close(peer);
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return ok;
   }
 
-  // Answers 429 without reading the request, so that the connection holds
-  // its thread for one write, then closes it.
+  // Answers 429 without reading the request, then closes the connection: it
+  // holds its thread for one write and at most kDrain more.
   void Refuse(socket_t sock, const std::string& peer) {
     if (metrics_ != nullptr) metrics_->Increment(kConnectionsRefused);
-    spdlog::warn("http_connection_refused status=429 remote={} reason=\"{} connections open "
-                 "from this address (--http-max-connections-per-address)\"",
-                 detail::LogToken(peer), per_address_.limit());
+    LogRefusal(peer);
     GuardedConnection connection(sock, limits_);
     connection.WriteJsonError(429, "Too Many Requests",
                               "too many open connections from " + peer + " (limit " +
                                   std::to_string(per_address_.limit()) + ")");
-    // Whatever the client sent already is read and dropped: closing with
+    // What the client sends until it closes (its request, most often in
+    // flight) is read and dropped, for up to kDrain and 64 KiB: closing with
     // unread bytes would reset the connection, and the client could lose the
     // answer.
     ::shutdown(sock, SHUT_WR);
+    constexpr auto kDrain = std::chrono::milliseconds(200);
+    const auto until = SteadyClock::now() + kDrain;
     char drop[4096];
-    for (int i = 0; i < 16 && ::recv(sock, drop, sizeof(drop), MSG_DONTWAIT) > 0; ++i) {
+    for (size_t dropped = 0; dropped < (64u << 10);) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now());
+      pollfd p{sock, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      const ssize_t n = ::recv(sock, drop, sizeof(drop), 0);
+      if (n <= 0) break;  // the client closed (or reset)
+      dropped += static_cast<size_t>(n);
     }
     ::close(sock);
+  }
+
+  // One warning a second at most, with the refusals since the last one: a
+  // client opening connections in a loop must not flood the log.
+  void LogRefusal(const std::string& peer) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               SteadyClock::now().time_since_epoch())
+                               .count();
+    const uint64_t refused = ++refused_since_log_;
+    int64_t last = last_refusal_log_ms_.load();
+    if (now_ms - last < 1000 || !last_refusal_log_ms_.compare_exchange_strong(last, now_ms)) {
+      return;
+    }
+    refused_since_log_ -= refused;
+    spdlog::warn("http_connection_refused status=429 remote={} refused={} reason=\"{} "
+                 "connections open from this address (--http-max-connections-per-address); "
+                 "refused counts every address since the last such line\"",
+                 detail::LogToken(peer), refused, per_address_.limit());
   }
 
   // Serves the connection's requests; the caller closes it.
@@ -197,6 +228,8 @@ class GuardedServer final : public httplib::Server {
   const RequestLimits limits_;
   ConnectionsPerAddress per_address_;
   MetricsRegistry* const metrics_;
+  std::atomic<int64_t> last_refusal_log_ms_{INT64_MIN / 2};
+  std::atomic<uint64_t> refused_since_log_{0};
 };
 
 // SO_REUSEADDR only: httplib's default sets SO_REUSEPORT, which would let a

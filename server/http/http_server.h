@@ -15,7 +15,8 @@
 //     kept ready and more started while all are busy, up to max_connections,
 //     so slow clients hold only their own threads; at most
 //     max_connections_per_address of them from one client address (one more
-//     is answered 429 at once, verdict_http_connections_refused_total);
+//     is answered 429 once a thread takes it, before its request is read,
+//     verdict_http_connections_refused_total);
 //   - exceptions: any exception escaping a handler becomes the route's
 //     `error_status` (default 500; Flagger routes use 400 so Flagger never
 //     sees a 5xx) with {"error": "internal error: ..."} and an error log;
@@ -82,8 +83,8 @@ struct HttpServerOptions {
   int worker_threads = 16;             // threads kept ready to serve connections
   int max_connections = 1024;          // connections served at once (a thread each); more wait
   // Connections open at once from one client address (0: no limit); one more
-  // is answered 429 at once and closed. Behind a proxy or sidecar every
-  // client has the proxy's address.
+  // is answered 429 and closed. Behind a proxy or sidecar every client has
+  // the proxy's address.
   int max_connections_per_address = 256;
   // Connections the kernel holds for the server before it accepts them
   // (capped by net.core.somaxconn); past it a client's handshake is dropped

@@ -11,8 +11,10 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -197,9 +199,10 @@ class SqliteStore final : public Store {
       : db_(std::move(db)),
         path_(std::move(path)),
         stmts_(stmts),
-        busy_timeout_ms_(options.busy_timeout_ms),
-        locked_busy_timeout_ms_(std::min(options.busy_timeout_ms,
-                                         options.busy_timeout_while_locked_ms)) {}
+        busy_timeout_ms_(std::max(0, options.busy_timeout_ms)),
+        locked_busy_timeout_ms_(
+            std::clamp(options.busy_timeout_while_locked_ms, 0, busy_timeout_ms_)),
+        now_(options.now ? options.now : [] { return std::chrono::steady_clock::now(); }) {}
   ~SqliteStore() override {
     for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
   }
@@ -250,26 +253,44 @@ class SqliteStore final : public Store {
   // kNotFound unless run `id` exists (mu_ held).
   Status CheckRun(int64_t id, const char* what);
 
-  // After a write transaction (mu_ held): while writes fail on another
-  // connection's lock, the busy timeout is the short one. Returns `status`,
-  // saying so when this write already had the short wait.
+  // Before a write transaction (mu_ held): whether the previous write failed
+  // on another connection's lock less than busy_timeout_ms_ ago (then this
+  // write has the short busy timeout); a stale failure is forgotten.
+  bool StillLocked();
+  // After a write transaction (mu_ held): while writes fail on the lock, the
+  // busy timeout is the short one. Returns `status`, saying so when this
+  // write already had the short wait.
   Status NoteLock(Status status, bool was_locked);
+  void SetLocked(bool locked);
 
-  std::mutex mu_;  // guards every use of db_ and stmts_, and locked_
+  std::mutex mu_;  // guards every use of db_ and stmts_, locked_ and locked_at_
   DbHandle db_;
   const std::string path_;
   std::array<sqlite3_stmt*, kSqlCount> stmts_;
   const int busy_timeout_ms_;
   const int locked_busy_timeout_ms_;
-  bool locked_ = false;  // the last write failed on the lock
+  const std::function<std::chrono::steady_clock::time_point()> now_;
+  bool locked_ = false;  // the last write failed on the lock, at locked_at_
+  std::chrono::steady_clock::time_point locked_at_;
 };
+
+void SqliteStore::SetLocked(bool locked) {
+  if (locked == locked_) return;
+  locked_ = locked;
+  sqlite3_busy_timeout(db_.get(), locked ? locked_busy_timeout_ms_ : busy_timeout_ms_);
+}
+
+bool SqliteStore::StillLocked() {
+  if (locked_ && now_() - locked_at_ >= std::chrono::milliseconds(busy_timeout_ms_)) {
+    SetLocked(false);
+  }
+  return locked_;
+}
 
 Status SqliteStore::NoteLock(Status status, bool was_locked) {
   const bool locked = status.code() == StatusCode::kUnavailable;
-  if (locked != locked_) {
-    locked_ = locked;
-    sqlite3_busy_timeout(db_.get(), locked ? locked_busy_timeout_ms_ : busy_timeout_ms_);
-  }
+  SetLocked(locked);
+  if (locked) locked_at_ = now_();
   if (locked && was_locked && locked_busy_timeout_ms_ < busy_timeout_ms_) {
     return UnavailableError(fmt::format(
         "{} (still locked since an earlier write, so this one waited {} ms, not {} ms)",
@@ -287,7 +308,7 @@ Status SqliteStore::Transaction(Sql begin, const char* what, F&& body) {
     };
     // Only writes wait for another connection's lock (readers are not
     // blocked in WAL mode), so only writes tell whether it is still held.
-    const bool was_locked = locked_;
+    const bool was_locked = begin == kBeginWrite && StillLocked();
     auto note = [&](Status st) {
       return begin == kBeginWrite ? NoteLock(std::move(st), was_locked) : st;
     };
@@ -595,7 +616,7 @@ class Opener {
 
   Status Configure(bool memory, const SqliteStoreOptions& options) const {
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+    sqlite3_busy_timeout(db_, std::max(0, options.busy_timeout_ms));
     if (!memory && sqlite3_db_readonly(db_, "main") == 1) {
       return InvalidArgumentError(fmt::format("store {}: read-only", path_));
     }

@@ -28,8 +28,10 @@
 // No method throws: every exception inside is turned into kInternal.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -163,11 +165,15 @@ struct SqliteStoreOptions {
   // How long a call waits for a lock held by another connection (another
   // process on the same file) before it gives up with kUnavailable.
   int busy_timeout_ms = 2000;
-  // How long a call waits instead while the previous call already met the
-  // lock: a lock held for long then slows only its first write by the whole
-  // busy_timeout_ms, not every queued write one after another. The first call
-  // that succeeds ends this.
+  // How long a write waits instead while the previous write already failed on
+  // the lock, less than busy_timeout_ms ago: a lock held for long then slows
+  // only its first write by the whole busy_timeout_ms, not every queued write
+  // one after another. A write that is not refused for the lock, or
+  // busy_timeout_ms without a refused one, ends this. Negative values count
+  // as 0.
   int busy_timeout_while_locked_ms = 100;
+  // The clock for that; empty: std::chrono::steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> now;
   // 0: no limit. Otherwise the file may grow to about this many bytes (whole
   // pages, at least one); a write beyond it fails with kResourceExhausted, as
   // on a full disk.

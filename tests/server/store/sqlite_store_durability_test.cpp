@@ -255,6 +255,45 @@ TEST(SqliteStoreLocking, WhileTheLockStaysHeldOnlyTheFirstWriteWaitsTheWholeTime
   EXPECT_EQ(later.status().message().find("still locked"), std::string::npos);
 }
 
+TEST(SqliteStoreLocking, ALockFailureOlderThanTheBusyTimeoutIsForgotten) {
+  // A lock that ended without a write after it must not shorten the wait for
+  // a new, unrelated lock: after busy_timeout_ms without a refused write, a
+  // write waits the whole timeout again.
+  TempDir dir;
+  const std::string path = dir.File("verdict.db");
+  auto clock = std::chrono::steady_clock::now();
+  SqliteStoreOptions options;
+  options.busy_timeout_ms = 400;
+  options.busy_timeout_while_locked_ms = 0;
+  options.now = [&clock] { return clock; };
+  auto store = OpenSqliteStore(path, options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto id = (*store)->CreateRun(RunRecord{});
+  ASSERT_TRUE(id.ok());
+  EvaluationRecord e;
+  e.run_id = *id;
+  {
+    ExclusiveLock lock(path);
+    ASSERT_EQ(lock.error(), "");
+    ASSERT_EQ((*store)->AppendEvaluation(e).status().code(), StatusCode::kUnavailable);
+    clock += std::chrono::milliseconds(399);  // within the busy timeout: still locked
+    auto queued = (*store)->AppendEvaluation(e);
+    EXPECT_NE(queued.status().message().find("still locked"), std::string::npos)
+        << queued.status().ToString();
+  }
+  // Released, and nothing written for longer than the busy timeout.
+  clock += std::chrono::milliseconds(401);
+  ExclusiveLock again(path);
+  ASSERT_EQ(again.error(), "");
+  const auto start = std::chrono::steady_clock::now();
+  auto later = (*store)->AppendEvaluation(e);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(later.status().code(), StatusCode::kUnavailable) << later.status().ToString();
+  EXPECT_EQ(later.status().message().find("still locked"), std::string::npos)
+      << later.status().message();
+  EXPECT_GE(waited, std::chrono::milliseconds(300)) << "waited only the short timeout";
+}
+
 TEST(SqliteStoreLimits, WriteBeyondTheSizeCapIsResourceExhaustedAndLeavesNothing) {
   TempDir dir;
   SqliteStoreOptions options;
