@@ -21,9 +21,11 @@
 #                  on one core)
 #   --no-report    do not write docs/reliability.md
 #   --merge-corpus do not fuzz: add to the committed corpus fuzz/corpus/<target>/
-#                  the units of build-fuzz/corpus/<target>/ that reach coverage
-#                  it lacks (libFuzzer -merge=1; new files are named by their
-#                  SHA-1), so that ctest's replay (fuzz_corpus.<target>) runs them
+#                  the units of build-fuzz/corpus/<target>/ that reach code edges
+#                  it lacks (libFuzzer -merge=1 -use_counters=0: edges, not hit
+#                  counts, so a fraction of the files; new files are named by
+#                  their SHA-1), so that ctest's replay (fuzz_corpus.<target>)
+#                  and the CI pass run them
 #   --list         print the targets and exit
 # Several runs may share FUZZ_BUILD_DIR for different targets (e.g. one
 # campaign per core): the build and the report are serialised with flock on
@@ -111,7 +113,8 @@ if [ "$MERGE" = 1 ]; then
     merged=$(mktemp -d "${TMPDIR:-/tmp}/verdict-fuzz-merge.XXXXXX")
     cp "fuzz/corpus/$t"/* "$merged"/
     before=$(ls "$merged" | wc -l)
-    "$BUILD_DIR/fuzz/$t" -merge=1 -max_len="$(max_len_of "$t")" -timeout=10 -rss_limit_mb=2560 \
+    "$BUILD_DIR/fuzz/$t" -merge=1 -use_counters=0 -use_value_profile=0 \
+      -max_len="$(max_len_of "$t")" -timeout=10 -rss_limit_mb=2560 \
       "$merged" "$work" >"$BUILD_DIR/logs/$t.merge.log" 2>&1 ||
       { tail -5 "$BUILD_DIR/logs/$t.merge.log" >&2; rm -rf "$merged"; die "$t: the merge failed"; }
     cp -n "$merged"/* "fuzz/corpus/$t"/
