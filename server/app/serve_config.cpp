@@ -214,16 +214,17 @@ StatusOr<ServeConfig> LoadServeConfig(const std::string& path) {
     return InvalidArgumentError(path + ": is a directory, not a serve config file");
   }
   std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
+  std::stringstream read;
+  read << in.rdbuf();
   if (!in) return InvalidArgumentError(path + ": cannot read the file");
+  const std::string text = read.str();
   // Analysis names reach the API's JSON, which must be UTF-8.
-  if (const auto problem = rules::YamlTextProblem(text.str())) {
+  if (const auto problem = rules::YamlTextProblem(text)) {
     return InvalidArgumentError(problem->ToString(path));
   }
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
